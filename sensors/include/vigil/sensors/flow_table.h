@@ -1,0 +1,140 @@
+// FlowTable: one worker's flows, keyed by a symmetric 5-tuple. Fills the flow facts of each
+// rules::Packet (flow_id, direction, established, flow_state), tracks TCP state, expires flows on
+// packet time and emits one `flow` Event per flow when it ends. Owned and used by one worker.
+// Thread contract: one thread; no locks. Flow pointers stay valid until the next non-const call.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <unordered_map>
+
+#include "vigil/core/interfaces.h"
+#include "vigil/core/ip.h"
+#include "vigil/core/time.h"
+#include "vigil/rules/flow_state.h"
+#include "vigil/rules/packet.h"
+#include "vigil/sensors/sensor_identity.h"
+
+namespace vigil::sensors {
+
+struct FlowTableOptions {
+  Duration new_timeout = seconds(30);
+  Duration tcp_established_timeout = seconds(300);
+  Duration udp_established_timeout = seconds(120);  // UDP, ICMP and every other non-TCP protocol
+  Duration closed_timeout = seconds(10);
+  // Timeouts are checked when packet time has advanced by this much since the last check.
+  Duration sweep_interval = seconds(1);
+  size_t max_flows = 1'000'000;  // at the cap the least recently active flow is evicted ("forced")
+  // A TCP flow first seen without its SYN is taken as established (midstream pickup).
+  bool midstream = true;
+};
+
+struct FlowTableStats {
+  uint64_t created = 0;
+  uint64_t ended = 0;  // every ended flow: timed_out + evicted + shutdown
+  uint64_t timed_out = 0;
+  uint64_t evicted = 0;
+  uint64_t shutdown = 0;
+  uint64_t tcp_reused = 0;  // a SYN on a closed flow's 5-tuple started a new flow
+  uint64_t active = 0;
+};
+
+// The symmetric key: the (address, port) pair that sorts lower comes first.
+struct FlowKey {
+  std::array<uint8_t, 16> addr_lo{};
+  std::array<uint8_t, 16> addr_hi{};
+  uint16_t port_lo = 0;
+  uint16_t port_hi = 0;
+  uint8_t proto = 0;
+  bool operator==(const FlowKey&) const = default;
+};
+
+// A stable 64-bit hash (the same on every platform and run), symmetric by construction of the key.
+uint64_t flow_key_hash(const FlowKey& key);
+
+enum class FlowStateKind : uint8_t { new_, established, closed };
+
+struct Flow {
+  FlowKey key;
+  uint64_t flow_id = 0;  // < 2^53, never 0
+  uint8_t proto = 0;
+  IpAddress client_ip;  // the side that opened the flow
+  IpAddress server_ip;
+  uint16_t client_port = 0;
+  uint16_t server_port = 0;
+  Timestamp start = 0;  // first packet's time
+  Timestamp end = 0;    // latest packet time seen in the flow
+  uint64_t pkts_toserver = 0;
+  uint64_t pkts_toclient = 0;
+  uint64_t bytes_toserver = 0;
+  uint64_t bytes_toclient = 0;
+  FlowStateKind state = FlowStateKind::new_;
+  bool alerted = false;
+  rules::FlowState detection;  // flowbits; Packet::flow_state points here
+
+  // TCP handshake and teardown as seen so far.
+  bool syn_seen = false;      // client SYN
+  bool synack_seen = false;   // server SYN-ACK
+  bool fin_toserver = false;
+  bool fin_toclient = false;
+
+ private:
+  friend class FlowTable;
+  Timestamp last_activity_ = 0;  // table time (max packet time seen) of the last packet
+  uint8_t lane_ = 0;             // which expiry list holds the flow
+};
+
+class FlowTable {
+ public:
+  FlowTable(EventSink& sink, SensorIdentity identity, FlowTableOptions options = {});
+  ~FlowTable();
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  // Finds or creates the packet's flow, updates it and fills packet.flow_id, to_server,
+  // established and flow_state. `packet_bytes` is the frame length counted in flow bytes.
+  // The packet must be decoded IP with its transport header (ports) when it has one.
+  Flow& update(rules::Packet& packet, uint32_t packet_bytes);
+
+  // Lets time pass without a packet (idle live capture): expires flows if due. Time never goes back.
+  void advance_time(Timestamp now);
+
+  // Ends every flow with reason "shutdown" (end of capture).
+  void flush_all();
+
+  size_t size() const { return index_.size(); }
+  Timestamp now() const { return now_; }
+  const FlowTableStats& stats() const { return stats_; }
+
+ private:
+  using FlowList = std::list<Flow>;
+  static constexpr size_t kLanes = 4;  // new, tcp established, other established, closed
+
+  Duration lane_timeout(uint8_t lane) const;
+  uint8_t lane_for(const Flow& flow) const;
+  void move_to_lane(FlowList::iterator it, uint8_t lane);
+  void sweep();
+  void end_flow(FlowList::iterator it, const char* reason);
+  FlowList::iterator create_flow(const FlowKey& key, const rules::Packet& packet);
+  bool expired(const Flow& flow) const;
+
+  struct KeyHash {
+    size_t operator()(const FlowKey& key) const { return static_cast<size_t>(flow_key_hash(key)); }
+  };
+
+  EventSink& sink_;
+  SensorIdentity identity_;
+  FlowTableOptions options_;
+  std::array<FlowList, kLanes> lanes_;  // each ordered by last activity, oldest first
+  std::unordered_map<FlowKey, FlowList::iterator, KeyHash> index_;
+  Timestamp now_ = 0;
+  Timestamp last_sweep_ = 0;
+  bool has_time_ = false;
+  uint64_t flow_counter_ = 0;
+  FlowTableStats stats_;
+};
+
+}  // namespace vigil::sensors

@@ -1,0 +1,80 @@
+// PacketProcessor: what one worker runs for each packet: decode -> flow table -> detection ->
+// events (alert, anomaly, flow) into an EventSink. Owns its Decoder, FlowTable and Scanner.
+// Created by a worker (or replay); finish() at the end of the capture flushes every flow.
+// Thread contract: one thread; the RuleSet it holds may be shared with other workers.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vigil/core/interfaces.h"
+#include "vigil/rules/rule_set.h"
+#include "vigil/rules/scanner.h"
+#include "vigil/sensors/decoder.h"
+#include "vigil/sensors/flow_table.h"
+#include "vigil/sensors/packet_source.h"
+#include "vigil/sensors/sensor_identity.h"
+
+namespace vigil::sensors {
+
+struct ProcessorOptions {
+  FlowTableOptions flows;
+  // Anomaly events per anomaly kind; later ones are only counted. 0 turns anomaly events off.
+  uint64_t anomaly_events_per_kind = 10;
+};
+
+struct SensorStats {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;  // captured bytes
+  DecoderStats decoder;
+  FlowTableStats flows;
+  uint64_t untracked_fragments = 0;  // non-first fragments: no flow, no detection (no reassembly yet)
+  uint64_t alerts = 0;
+  uint64_t anomaly_events = 0;             // anomaly events emitted
+  uint64_t anomaly_events_suppressed = 0;  // anomalies over the per-kind limit
+};
+
+class PacketProcessor {
+ public:
+  // `rules` may be null: packets are decoded and flow-tracked but not scanned.
+  PacketProcessor(SensorIdentity identity, std::shared_ptr<const rules::RuleSet> rules, EventSink& sink,
+                  ProcessorOptions options = {});
+  ~PacketProcessor();
+  PacketProcessor(const PacketProcessor&) = delete;
+  PacketProcessor& operator=(const PacketProcessor&) = delete;
+
+  void process(int link_type, const RawPacket& raw);
+  // End of capture: every flow ends with reason "shutdown".
+  void finish();
+  // Swaps in a new rule set (reload) between two packets; flows and their flowbits stay.
+  void set_rules(std::shared_ptr<const rules::RuleSet> rules);
+
+  SensorStats stats() const;
+  // Dotted counter names for `stats` events ("decoder.pkts", "decoder.event.ipv4.trunc_pkt", ...),
+  // sorted by name.
+  std::vector<std::pair<std::string, uint64_t>> counters() const;
+
+ private:
+  void emit_anomaly(std::string_view kind, const rules::Packet& packet);
+  void emit_alert(const rules::RuleInfo& rule, const rules::Packet& packet);
+
+  SensorIdentity identity_;
+  EventSink& sink_;
+  ProcessorOptions options_;
+  Decoder decoder_;
+  FlowTable flows_;
+  std::optional<rules::Scanner> scanner_;
+  std::vector<const rules::RuleInfo*> matches_;  // reused per packet
+  std::map<std::string, uint64_t, std::less<>> anomaly_events_by_kind_;
+  uint64_t untracked_fragments_ = 0;
+  uint64_t alerts_ = 0;
+  uint64_t anomaly_events_ = 0;
+  uint64_t anomaly_events_suppressed_ = 0;
+};
+
+}  // namespace vigil::sensors

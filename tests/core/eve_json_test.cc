@@ -1,0 +1,145 @@
+#include <catch2/catch.hpp>
+
+#include "vigil/core/eve_json.h"
+#include "vigil/core/event_fields.h"
+
+using namespace vigil;
+
+namespace {
+
+Event sample_alert() {
+  Event e;
+  e.type = EventType::alert;
+  e.timestamp = 1772413200123456;
+  e.flow_id = 123456789012345;
+  e.src_ip = *IpAddress::parse("203.0.113.77");
+  e.dest_ip = *IpAddress::parse("10.20.100.10");
+  e.src_port = 51234;
+  e.dest_port = 80;
+  e.proto = kProtoTcp;
+  e.sensor = "wan-edge";
+  e.zone = "wan";
+  e.incident_id = "INC-000007";
+  e.payload = std::string("GET /?id=1' UNION\r\n\x00\xff", 21);
+  e.alert = AlertInfo{"allowed", 1, 9000001, 2, "VIGIL SQLi", "Web Application Attack", 1};
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("an alert serialises as EVE JSON with vigil's extra fields", "[core][eve]") {
+  const std::string json = to_eve_json(sample_alert());
+  CHECK(json.rfind(R"({"timestamp":"2026-03-02T01:00:00.123456+0000","flow_id":123456789012345,)", 0) == 0);
+  CHECK(json.find(R"("event_type":"alert")") != std::string::npos);
+  CHECK(json.find(R"("proto":"TCP")") != std::string::npos);
+  CHECK(json.find(R"("alert":{"action":"allowed","gid":1,"signature_id":9000001,"rev":2,"signature":"VIGIL SQLi","category":"Web Application Attack","severity":1})") != std::string::npos);
+  CHECK(json.find(R"("sensor":"wan-edge","zone":"wan")") != std::string::npos);
+  CHECK(json.find(R"("incident_id":"INC-000007")") != std::string::npos);
+  CHECK(json.find(R"("payload_printable":"GET /?id=1' UNION\r\n..")") != std::string::npos);
+  CHECK(json.find('\n') == std::string::npos);
+}
+
+TEST_CASE("events round-trip through EVE JSON", "[core][eve]") {
+  const Event original = sample_alert();
+  auto back = event_from_json(to_eve_json(original));
+  REQUIRE(back);
+  CHECK(back->timestamp == original.timestamp);
+  CHECK(back->flow_id == original.flow_id);
+  CHECK(back->src_ip == original.src_ip);
+  CHECK(back->dest_port == 80);
+  CHECK(back->payload == original.payload);
+  CHECK(back->incident_id == "INC-000007");
+  REQUIRE(back->alert);
+  CHECK(back->alert->signature_id == 9000001);
+  CHECK(back->alert->severity == 1);
+  CHECK(to_eve_json(*back) == to_eve_json(original));
+
+  Event flow;
+  flow.type = EventType::flow;
+  flow.timestamp = 1000;
+  flow.src_ip = *IpAddress::parse("2001:db8::1");
+  flow.dest_ip = *IpAddress::parse("2001:db8::2");
+  flow.proto = kProtoUdp;
+  flow.src_port = 5353;
+  flow.dest_port = 53;
+  flow.flow = FlowInfo{1, 2, 60, 120, 0, 1000, "established", "timeout", false};
+  auto flow_back = event_from_json(to_eve_json(flow));
+  REQUIRE(flow_back);
+  CHECK(to_eve_json(*flow_back) == to_eve_json(flow));
+
+  Event stats;
+  stats.type = EventType::stats;
+  stats.stats = StatsInfo{{{"decoder.pkts", 10}, {"decoder.bytes", 600}, {"flow.active", 3}}};
+  const std::string stats_json = to_eve_json(stats);
+  CHECK(stats_json.find(R"("stats":{"decoder":{"pkts":10,"bytes":600},"flow":{"active":3}})") != std::string::npos);
+  CHECK(event_from_json(stats_json)->stats->counters.size() == 3);
+}
+
+TEST_CASE("ICMP events carry no ports", "[core][eve]") {
+  Event e;
+  e.type = EventType::anomaly;
+  e.src_ip = *IpAddress::parse("10.0.0.1");
+  e.dest_ip = *IpAddress::parse("10.0.0.2");
+  e.proto = kProtoIcmp;
+  e.anomaly = AnomalyInfo{"decode", "icmpv4.trunc_pkt"};
+  const std::string json = to_eve_json(e);
+  CHECK(json.find("src_port") == std::string::npos);
+  CHECK(json.find(R"("anomaly":{"type":"decode","event":"icmpv4.trunc_pkt"})") != std::string::npos);
+}
+
+TEST_CASE("broken event JSON is an error", "[core][eve]") {
+  for (const char* text : {"", "{", "[]", R"({"event_type":"alert"})", R"({"event_type":"bogus","timestamp":"2026-03-02"})",
+                           R"({"event_type":"alert","timestamp":"2026-03-02","src_ip":"1.2.3"})",
+                           R"({"event_type":"alert","timestamp":"2026-03-02","payload":"%%%%"})"}) {
+    CHECK_FALSE(event_from_json(text));
+  }
+}
+
+TEST_CASE("incidents round-trip through JSON", "[core][incident]") {
+  Incident inc;
+  inc.id = format_incident_id(42);
+  inc.title = "SSH brute force from 198.51.100.23";
+  inc.severity = Severity::high;
+  inc.state = IncidentState::investigating;
+  inc.layer = 2;
+  inc.rule_id = "ssh-bruteforce";
+  inc.group_key = "src_ip=198.51.100.23";
+  inc.first_seen = 100;
+  inc.last_seen = 200;
+  inc.event_count = 31;
+  inc.events = {{100, 1}, {150, 7}};
+  inc.observables = {{"ip", "198.51.100.23"}};
+  inc.timeline = {{100, "correlator", "raised"}};
+  inc.report.detected_at = 100;
+  inc.report.initial_due = 100 + hours(24);
+  inc.report.initial_sent = 5000;
+  CHECK(inc.id == "INC-000042");
+  auto back = incident_from_json(to_json(inc));
+  REQUIRE(back);
+  CHECK(to_json(*back) == to_json(inc));
+  CHECK(back->events == inc.events);
+  CHECK(back->report.initial_sent == inc.report.initial_sent);
+  CHECK_FALSE(back->report.full_sent);
+  CHECK_FALSE(incident_from_json(R"({"id":"INC-1","severity":"huge","state":"new"})"));
+}
+
+TEST_CASE("event fields are reachable by their EVE names", "[core][fields]") {
+  const Event e = sample_alert();
+  CHECK(event_field(e, "event_type")->text == "alert");
+  CHECK(event_field(e, "src_ip")->ip == IpAddress::parse("203.0.113.77").value());
+  CHECK(event_field(e, "dest_port")->number == 80);
+  CHECK(event_field(e, "alert.signature_id")->number == 9000001);
+  CHECK(event_field(e, "alert.severity")->text == "1");
+  CHECK(event_field(e, "proto")->text == "TCP");
+  CHECK_FALSE(event_field(e, "flow.bytes_toserver"));
+  CHECK_FALSE(event_field(e, "nonsense"));
+}
+
+TEST_CASE("base64 round trip and rejects garbage", "[core][eve]") {
+  for (std::string bytes : {std::string(), std::string("a"), std::string("ab"), std::string("abc"), std::string("\0\1\2\xff", 4)}) {
+    CHECK(*base64_decode(base64_encode(bytes)) == bytes);
+  }
+  CHECK(base64_encode("Man") == "TWFu");
+  CHECK_FALSE(base64_decode("TWF"));
+  CHECK_FALSE(base64_decode("TW=u"));
+}
