@@ -72,6 +72,7 @@ struct Flow {
   uint64_t bytes_toserver = 0;
   uint64_t bytes_toclient = 0;
   FlowStateKind state = FlowStateKind::new_;
+  bool reached_established = false;  // stays true once closed: closing packets still count as established
   bool alerted = false;
   rules::FlowState detection;  // flowbits; Packet::flow_state points here
 
@@ -85,6 +86,7 @@ struct Flow {
   friend class FlowTable;
   Timestamp last_activity_ = 0;  // table time (max packet time seen) of the last packet
   uint8_t lane_ = 0;             // which expiry list holds the flow
+  bool client_is_lo_ = true;     // the client is the key's lower (address, port) side
 };
 
 class FlowTable {
@@ -111,13 +113,16 @@ class FlowTable {
 
  private:
   using FlowList = std::list<Flow>;
+  enum class EndReason : uint8_t { timeout, forced, shutdown };
   static constexpr size_t kLanes = 4;  // new, tcp established, other established, closed
 
   Duration lane_timeout(uint8_t lane) const;
   uint8_t lane_for(const Flow& flow) const;
   void move_to_lane(FlowList::iterator it, uint8_t lane);
   void sweep();
-  void end_flow(FlowList::iterator it, const char* reason);
+  void end_flow(FlowList::iterator it, EndReason reason);
+  FlowList::iterator least_recent();
+  void update_tcp_state(Flow& flow, uint8_t flags, bool to_server, bool first_packet);
   FlowList::iterator create_flow(const FlowKey& key, const rules::Packet& packet);
   bool expired(const Flow& flow) const;
 

@@ -1,0 +1,199 @@
+#include "replay_command.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "memory_incident_store.h"
+#include "paths.h"
+#include "replay_pipeline.h"
+#include "rule_loading.h"
+#include "summary.h"
+#include "vigil/sensors/packet_processor.h"
+#include "vigil/sensors/pcap_file_source.h"
+#include "vigil/storage/rocks_store.h"
+
+namespace vigil::cli {
+
+namespace {
+
+struct ReplayOptions {
+  std::vector<std::string> rule_paths;
+  std::vector<std::string> correlation_paths;
+  std::vector<std::string> pcaps;
+  std::string data_dir;
+  std::string eve_path;
+  std::string eve_types = "alert";
+  std::string sensor = "replay";
+  std::string zone = "offline";
+  bool no_store = false;
+};
+
+constexpr const char* kStateNextSeq = "pipeline.next_seq";
+
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void on_interrupt(int) { g_interrupted = 1; }
+
+Result<std::set<EventType>> parse_eve_types(const std::string& text) {
+  std::set<EventType> types;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    auto type = parse_event_type(text.substr(start, comma - start));
+    if (!type) return fail(type.error());
+    types.insert(*type);
+    start = comma + 1;
+  }
+  return types;
+}
+
+// Shows how far a long replay is, on a terminal only, at most once a second.
+class Progress {
+ public:
+  Progress() : enabled_(isatty(STDERR_FILENO) != 0) {}
+  void tick(const std::string& file, uint64_t packets) {
+    if (!enabled_ || (packets & 0xffff) != 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::seconds(1)) return;
+    last_ = now;
+    std::cerr << "\r" << file << ": " << packets << " packets" << std::flush;
+    shown_ = true;
+  }
+  void clear() {
+    if (shown_) std::cerr << "\r\033[K" << std::flush;
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+int run_replay(const ReplayOptions& options) {
+  const bool eve_to_stdout = options.eve_path == "-";
+  std::ostream& report = eve_to_stdout ? std::cerr : std::cout;
+  const auto started = std::chrono::steady_clock::now();
+
+  auto eve_types = parse_eve_types(options.eve_types);
+  if (!eve_types) return usage_error("--eve-types: " + eve_types.error().message);
+
+  auto loaded = load_detection_rules(options.rule_paths, options.correlation_paths, std::cerr);
+  if (!loaded) return usage_error(loaded.error().message);
+
+  std::unique_ptr<storage::RocksStore> store;
+  MemoryIncidentStore memory_incidents;
+  IncidentStore* incidents = &memory_incidents;
+  uint64_t first_seq = 1;
+  if (!options.no_store) {
+    auto opened = storage::RocksStore::open(options.data_dir, storage::StoreOptions{});
+    if (!opened) return usage_error(opened.error().message);
+    store = std::move(*opened);
+    incidents = store.get();
+    auto saved = store->get_state(kStateNextSeq);
+    if (!saved) return runtime_error(saved.error().message);
+    if (*saved) first_seq = std::stoull(**saved);
+  }
+
+  correlator::Correlator correlator(loaded->correlation, *incidents, correlator::CorrelatorOptions{});
+
+  std::ofstream eve_file;
+  std::ostream* eve = nullptr;
+  if (eve_to_stdout) {
+    eve = &std::cout;
+  } else if (!options.eve_path.empty()) {
+    eve_file.open(options.eve_path, std::ios::out | std::ios::trunc);
+    if (!eve_file) return usage_error("cannot write EVE output to " + options.eve_path);
+    eve = &eve_file;
+  }
+
+  ReplayPipeline pipeline(&correlator, store.get(), eve, *eve_types, first_seq);
+  ReplayTotals totals;
+  int exit_code = 0;
+  Progress progress;
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+
+  for (const std::string& path : options.pcaps) {
+    if (g_interrupted) break;
+    auto source = sensors::PcapFileSource::open(path);
+    if (!source) {
+      std::cerr << "vigil replay: " << source.error().message << "\n";
+      exit_code = 1;
+      continue;
+    }
+    sensors::PacketProcessor processor({options.sensor, options.zone}, loaded->signatures, pipeline);
+    sensors::RawPacket raw;
+    uint64_t packets = 0;
+    while (!g_interrupted && !pipeline.failure()) {
+      auto more = source->next(raw);
+      if (!more) {
+        progress.clear();
+        std::cerr << "vigil replay: " << more.error().message << "\n";
+        exit_code = 1;
+        break;
+      }
+      if (!*more) break;
+      processor.process(source->link_type(), raw);
+      progress.tick(path, ++packets);
+    }
+    progress.clear();
+    processor.finish();  // flows end with the capture: their flow events feed correlation
+    totals.add(processor.stats());
+    ++totals.files;
+  }
+
+  auto flushed = pipeline.flush();
+  if (store && !pipeline.failure()) {
+    if (auto saved = store->put_state(kStateNextSeq, std::to_string(pipeline.next_seq())); !saved) {
+      std::cerr << "vigil replay: " << saved.error().message << "\n";
+      exit_code = 1;
+    }
+  }
+  if (!flushed) {
+    std::cerr << "vigil replay: " << flushed.error().message << "\n";
+    exit_code = 1;
+  }
+  totals.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  print_replay_summary(report, totals, *loaded, pipeline, *incidents, store ? options.data_dir : std::string());
+  if (g_interrupted) {
+    std::cerr << "vigil replay: interrupted; what was read so far is stored\n";
+    return 130;
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+void add_replay_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ReplayOptions>();
+  options->data_dir = default_data_dir();
+  CLI::App* cmd = app.add_subcommand("replay", "Run captures through the whole pipeline offline: detect, correlate, store");
+  cmd->footer(
+      "Examples:\n"
+      "  vigil replay samples/sample.pcap\n"
+      "  vigil replay --rules my.rules --eve - --no-store capture.pcapng | jq .alert.signature\n"
+      "  vigil replay --data-dir /var/lib/vigil --zone datacenter day1.pcap day2.pcap\n\n"
+      "Without --rules and --correlation the defaults in " + default_config_dir() + " are used.\n"
+      "Exit codes: 0 done, 1 a capture could not be read whole or storing failed, 2 bad usage or rules,\n"
+      "130 interrupted (what was read is stored).");
+  cmd->add_option("--rules", options->rule_paths, "Signature rule file or directory (repeatable)");
+  cmd->add_option("--correlation", options->correlation_paths, "Correlation rule file or directory (repeatable)");
+  cmd->add_option("--data-dir", options->data_dir, "Where events and incidents are stored ($VIGIL_DATA_DIR)")
+      ->capture_default_str();
+  cmd->add_option("--eve", options->eve_path, "Write EVE JSON lines to FILE, or - for stdout (the summary then goes to stderr)");
+  cmd->add_option("--eve-types", options->eve_types, "Event types written as EVE: alert,flow,anomaly,stats")
+      ->capture_default_str();
+  cmd->add_option("--sensor", options->sensor, "Sensor name carried by every event")->capture_default_str();
+  cmd->add_option("--zone", options->zone, "Network zone carried by every event (wan, datacenter, ...)")
+      ->capture_default_str();
+  cmd->add_flag("--no-store", options->no_store, "Do not write to the data dir");
+  cmd->add_option("pcap", options->pcaps, "Capture files (pcap or pcapng)")->required()->check(CLI::ExistingFile);
+  cmd->callback([options, &exit_code] { exit_code = run_replay(*options); });
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,37 @@
+#include "rule_loading.h"
+
+#include "paths.h"
+
+namespace vigil::cli {
+
+Result<LoadedRules> load_detection_rules(std::vector<std::string> signature_paths,
+                                         std::vector<std::string> correlation_paths, std::ostream& warnings) {
+  LoadedRules loaded;
+  if (signature_paths.empty()) signature_paths = {default_config_dir() + "/rules"};
+  if (correlation_paths.empty()) correlation_paths = {default_config_dir() + "/correlation"};
+  loaded.signature_paths = signature_paths;
+  loaded.correlation_paths = correlation_paths;
+
+  auto signatures = rules::load_rule_set(signature_paths, rules::RuleVariables::suricata_defaults(),
+                                         loaded.signature_report);
+  if (!signatures) return fail(signatures.error());
+  loaded.signatures = std::move(*signatures);
+  for (const rules::RuleIssue& issue : loaded.signature_report.issues) {
+    warnings << "vigil: " << issue.file << ":" << issue.line << ": ";
+    if (issue.sid != 0) warnings << "sid " << issue.sid << ": ";
+    warnings << (issue.unsupported() ? "skipped: " : "error: ") << issue.reason << "\n";
+  }
+
+  auto correlation = correlator::load_correlation_rules(correlation_paths, loaded.correlation_report);
+  if (!correlation) return fail(correlation.error());
+  loaded.correlation = std::move(*correlation);
+  for (const correlator::CorrelationIssue& issue : loaded.correlation_report.issues) {
+    warnings << "vigil: " << issue.file << ":" << issue.line << ": ";
+    if (!issue.rule_id.empty()) warnings << "rule " << issue.rule_id << ": ";
+    if (!issue.field.empty()) warnings << issue.field << ": ";
+    warnings << issue.reason << "\n";
+  }
+  return loaded;
+}
+
+}  // namespace vigil::cli

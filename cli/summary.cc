@@ -1,0 +1,89 @@
+#include "summary.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+#include "table.h"
+
+namespace vigil::cli {
+
+namespace {
+
+std::string with_thousands(uint64_t n) {
+  std::string digits = std::to_string(n);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<size_t>(i), ",");
+  return digits;
+}
+
+std::string megabytes(uint64_t bytes) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return buffer;
+}
+
+}  // namespace
+
+void ReplayTotals::add(const sensors::SensorStats& stats) {
+  packets += stats.packets;
+  bytes += stats.bytes;
+  flows += stats.flows.created;
+  for (const auto& [kind, count] : stats.decoder.anomalies) anomalies += count;
+}
+
+void print_replay_summary(std::ostream& out, const ReplayTotals& totals, const LoadedRules& rules,
+                          const ReplayPipeline& pipeline, IncidentStore& incidents, const std::string& data_dir) {
+  char rate[64];
+  const double mbit = totals.seconds > 0 ? static_cast<double>(totals.bytes) * 8 / 1e6 / totals.seconds : 0;
+  std::snprintf(rate, sizeof rate, "%.2f s (%.0f Mbit/s)", totals.seconds, mbit);
+  out << "Read " << totals.files << (totals.files == 1 ? " capture: " : " captures: ") << with_thousands(totals.packets)
+      << " packets, " << megabytes(totals.bytes) << " in " << rate << "\n";
+  out << "Rules: " << rules.signatures->size() << " signatures (" << rules.signature_report.issues.size()
+      << " skipped), " << rules.correlation.size() << " correlation rules\n";
+
+  auto count_of = [&](EventType type) {
+    const auto it = pipeline.events_by_type().find(type);
+    return it == pipeline.events_by_type().end() ? uint64_t{0} : it->second;
+  };
+  out << "Events: " << with_thousands(count_of(EventType::alert)) << " alerts, "
+      << with_thousands(count_of(EventType::flow)) << " flows, " << with_thousands(count_of(EventType::anomaly))
+      << " anomaly events (" << with_thousands(totals.anomalies) << " decode anomalies counted)\n";
+
+  std::vector<std::pair<uint32_t, SignatureCount>> signatures(pipeline.alerts_by_sid().begin(),
+                                                              pipeline.alerts_by_sid().end());
+  std::sort(signatures.begin(), signatures.end(), [](const auto& a, const auto& b) {
+    return a.second.count != b.second.count ? a.second.count > b.second.count : a.first < b.first;
+  });
+  out << "\nAlerts by signature\n";
+  if (signatures.empty()) {
+    out << "  (none)\n";
+  } else {
+    Table table({"  COUNT", "SID", "SEV", "SIGNATURE"});
+    for (const auto& [sid, entry] : signatures) {
+      table.add_row({"  " + with_thousands(entry.count), std::to_string(sid), std::to_string(entry.severity),
+                     entry.signature});
+    }
+    table.print(out);
+  }
+
+  out << "\nIncidents\n";
+  if (pipeline.incident_ids().empty()) {
+    out << "  (none)\n";
+  } else {
+    Table table({"  ID", "SEVERITY", "STATE", "EVENTS", "RULE", "TITLE"});
+    for (const std::string& id : pipeline.incident_ids()) {
+      auto incident = incidents.get(id);
+      if (!incident || !*incident) continue;
+      const Incident& inc = **incident;
+      table.add_row({"  " + inc.id, std::string(to_string(inc.severity)), std::string(to_string(inc.state)),
+                     std::to_string(inc.event_count), inc.rule_id, inc.title});
+    }
+    table.print(out);
+  }
+  if (!data_dir.empty()) {
+    out << "\nStored " << with_thousands(pipeline.stored_events()) << " events in " << data_dir
+        << " (see: vigil alerts list, vigil incidents list)\n";
+  }
+}
+
+}  // namespace vigil::cli

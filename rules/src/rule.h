@@ -1,0 +1,196 @@
+// Rule: the parsed, resolved form of one signature (header sets, packet keywords, payload program).
+// RuleParser builds it; RuleSetImpl owns it; HeaderMatcher and PayloadMatcher read it.
+// Thread contract: immutable once the RuleSet is built.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "address_set.h"
+#include "pcre_pattern.h"
+#include "port_set.h"
+#include "vigil/core/time.h"
+#include "vigil/rules/rule_info.h"
+
+namespace vigil::rules {
+
+// Transport classes a rule header accepts.
+inline constexpr uint8_t kProtoClassTcp = 0;
+inline constexpr uint8_t kProtoClassUdp = 1;
+inline constexpr uint8_t kProtoClassIcmp = 2;
+inline constexpr uint8_t kProtoClassOther = 3;
+inline constexpr int kProtoClasses = 4;
+inline constexpr uint8_t kMaskTcp = 1u << kProtoClassTcp;
+inline constexpr uint8_t kMaskUdp = 1u << kProtoClassUdp;
+inline constexpr uint8_t kMaskIcmp = 1u << kProtoClassIcmp;
+inline constexpr uint8_t kMaskAnyIp = 0x0f;
+
+inline uint8_t proto_class(uint8_t ip_proto) {
+  switch (ip_proto) {
+    case 6: return kProtoClassTcp;
+    case 17: return kProtoClassUdp;
+    case 1:
+    case 58: return kProtoClassIcmp;
+    default: return kProtoClassOther;
+  }
+}
+
+// A numeric comparison as used by dsize, ttl, itype, icode: N, <N, >N, <=N, >=N, N<>M, N-M, !N.
+struct NumberCheck {
+  enum class Op : uint8_t { eq, ne, lt, gt, le, ge, between };
+  Op op = Op::eq;
+  int64_t a = 0;
+  int64_t b = 0;  // upper bound for `between` (exclusive on both ends, as Suricata)
+  bool matches(int64_t v) const {
+    switch (op) {
+      case Op::eq: return v == a;
+      case Op::ne: return v != a;
+      case Op::lt: return v < a;
+      case Op::gt: return v > a;
+      case Op::le: return v <= a;
+      case Op::ge: return v >= a;
+      case Op::between: return v > a && v < b;
+    }
+    return false;
+  }
+};
+
+struct FlagsCheck {
+  enum class Mode : uint8_t { exact, all_plus, any, none };
+  Mode mode = Mode::exact;
+  uint8_t flags = 0;
+  uint8_t ignore = 0;  // the mask part of `flags:S,12`
+  bool matches(uint8_t packet_flags) const {
+    const uint8_t f = static_cast<uint8_t>(packet_flags & ~ignore);
+    switch (mode) {
+      case Mode::exact: return f == flags;
+      case Mode::all_plus: return (f & flags) == flags;
+      case Mode::any: return (f & flags) != 0;
+      case Mode::none: return (f & flags) == 0;
+    }
+    return false;
+  }
+};
+
+struct FlowCheck {
+  int8_t direction = 0;    // +1 to_server, -1 to_client, 0 either
+  int8_t established = 0;  // +1 established, -1 not_established, 0 either
+};
+
+// A value written in the rule or read from a byte_extract variable.
+struct Operand {
+  int64_t value = 0;
+  int var = -1;  // index into the rule's byte_extract variables, or -1
+};
+
+struct ContentStep {
+  std::string pattern;  // raw bytes; lower-cased when nocase
+  bool negated = false;
+  bool nocase = false;
+  bool startswith = false;
+  bool endswith = false;
+  bool fast_pattern = false;
+  int fp_offset = 0;   // fast_pattern:o,l
+  int fp_length = -1;  // -1: the whole pattern
+  std::optional<Operand> offset, depth, distance, within;
+  bool relative() const { return distance.has_value() || within.has_value(); }
+};
+
+struct PcreStep {
+  std::shared_ptr<const PcrePattern> pattern;
+  bool negated = false;
+  bool relative = false;
+};
+
+// Shared by byte_test, byte_jump and byte_extract: how the bytes are read.
+struct ByteRead {
+  int bytes = 1;
+  bool relative = false;
+  bool little = false;
+  int base = 0;  // 0: binary; 8, 10, 16: ASCII digits (`string,oct|dec|hex`)
+  uint64_t bitmask = 0;
+};
+
+struct ByteTestStep {
+  enum class Op : uint8_t { lt, gt, eq, le, ge, band, bxor };
+  ByteRead read;
+  Op op = Op::eq;
+  bool negated = false;
+  Operand value;
+  Operand offset;
+};
+
+struct ByteJumpStep {
+  ByteRead read;
+  Operand offset;
+  int64_t multiplier = 1;
+  int64_t post_offset = 0;
+  bool align = false;
+  bool from_beginning = false;
+  bool from_end = false;
+};
+
+struct ByteExtractStep {
+  ByteRead read;
+  int64_t offset = 0;
+  int var = 0;
+  int64_t multiplier = 1;
+  int align = 0;  // 0, 2 or 4
+};
+
+struct IsDataAtStep {
+  Operand position;
+  bool relative = false;
+  bool negated = false;
+};
+
+using PayloadStep = std::variant<ContentStep, PcreStep, ByteTestStep, ByteJumpStep, ByteExtractStep, IsDataAtStep>;
+
+struct FlowbitOp {
+  enum class Cmd : uint8_t { set, unset, toggle, isset, isnotset };
+  Cmd cmd = Cmd::set;
+  bool any_of = false;  // `a|b`: isset/isnotset hold if any named bit does
+  std::vector<uint32_t> bits;
+};
+
+struct ThresholdSpec {
+  enum class Type : uint8_t { limit, threshold, both, detection_filter };
+  enum class Track : uint8_t { by_src, by_dst, by_rule, by_both };
+  Type type = Type::limit;
+  Track track = Track::by_src;
+  uint32_t count = 1;
+  Duration window = 0;
+};
+
+inline constexpr int kMaxExtractVars = 8;
+
+struct Rule {
+  RuleInfo info;
+  std::string app_proto;  // "http", "dns", ... when the header named an application protocol
+  uint8_t protos = kMaskAnyIp;
+  AddressSet src;
+  AddressSet dst;
+  PortSet src_ports;
+  PortSet dst_ports;
+  bool bidirectional = false;
+
+  FlowCheck flow;
+  std::optional<NumberCheck> dsize, ttl, itype, icode;
+  std::optional<uint16_t> icmp_id, icmp_seq;
+  std::optional<FlagsCheck> flags;
+  std::vector<FlowbitOp> flowbit_checks;
+  std::vector<FlowbitOp> flowbit_actions;
+
+  std::vector<PayloadStep> payload;
+  int extract_vars = 0;
+  std::vector<ThresholdSpec> thresholds;  // threshold and/or detection_filter
+
+  // Filled by RuleSetImpl.
+  uint32_t info_index = 0;
+};
+
+}  // namespace vigil::rules

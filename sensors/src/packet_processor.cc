@@ -1,0 +1,151 @@
+#include "vigil/sensors/packet_processor.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "vigil/core/event.h"
+
+namespace vigil::sensors {
+
+PacketProcessor::PacketProcessor(SensorIdentity identity, std::shared_ptr<const rules::RuleSet> rules,
+                                 EventSink& sink, ProcessorOptions options)
+    : identity_(std::move(identity)),
+      sink_(sink),
+      options_(options),
+      flows_(sink, identity_, options.flows) {
+  set_rules(std::move(rules));
+}
+
+PacketProcessor::~PacketProcessor() = default;
+
+void PacketProcessor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
+  if (rules) {
+    scanner_.emplace(std::move(rules));
+  } else {
+    scanner_.reset();
+  }
+}
+
+void PacketProcessor::process(int link_type, const RawPacket& raw) {
+  rules::Packet packet;
+  const DecodeResult result = decoder_.decode(link_type, raw, packet);
+  if (!result.anomaly.empty()) emit_anomaly(result.anomaly, packet);
+  if (!result.decoded()) return;
+  if (!result.has_transport) {
+    ++untracked_fragments_;
+    return;
+  }
+
+  Flow& flow = flows_.update(packet, raw.wire_len);
+  if (!scanner_) return;
+  matches_.clear();
+  scanner_->scan(packet, matches_);
+  for (const rules::RuleInfo* rule : matches_) {
+    emit_alert(*rule, packet);
+    flow.alerted = true;
+  }
+}
+
+void PacketProcessor::emit_alert(const rules::RuleInfo& rule, const rules::Packet& packet) {
+  ++alerts_;
+  Event event;
+  event.type = EventType::alert;
+  event.timestamp = packet.timestamp;
+  event.flow_id = packet.flow_id;
+  // Alerts name the packet's own direction, as Suricata's do; flow events name client -> server.
+  event.src_ip = packet.src;
+  event.dest_ip = packet.dst;
+  event.src_port = packet.src_port;
+  event.dest_port = packet.dst_port;
+  event.proto = packet.proto;
+  event.sensor = identity_.name;
+  event.zone = identity_.zone;
+  event.payload.assign(packet.payload);
+  AlertInfo alert;
+  alert.action = "allowed";
+  alert.gid = rule.gid;
+  alert.signature_id = rule.sid;
+  alert.rev = rule.rev;
+  alert.signature = rule.msg;
+  alert.category = rule.category;
+  alert.severity = rule.priority;
+  event.alert = std::move(alert);
+  sink_.consume(std::move(event));
+}
+
+void PacketProcessor::emit_anomaly(std::string_view kind, const rules::Packet& packet) {
+  auto it = anomaly_events_by_kind_.find(kind);
+  if (it == anomaly_events_by_kind_.end()) it = anomaly_events_by_kind_.emplace(std::string(kind), 0).first;
+  if (it->second >= options_.anomaly_events_per_kind) {
+    ++anomaly_events_suppressed_;
+    return;
+  }
+  ++it->second;
+  ++anomaly_events_;
+  Event event;
+  event.type = EventType::anomaly;
+  event.timestamp = packet.timestamp;
+  if (packet.ip_version != 0) {
+    event.src_ip = packet.src;
+    event.dest_ip = packet.dst;
+    event.src_port = packet.src_port;
+    event.dest_port = packet.dst_port;
+    event.proto = packet.proto;
+  }
+  event.sensor = identity_.name;
+  event.zone = identity_.zone;
+  event.anomaly = AnomalyInfo{"decode", std::string(kind)};
+  sink_.consume(std::move(event));
+}
+
+void PacketProcessor::finish() { flows_.flush_all(); }
+
+SensorStats PacketProcessor::stats() const {
+  SensorStats stats;
+  stats.decoder = decoder_.stats();
+  stats.packets = stats.decoder.packets;
+  stats.bytes = stats.decoder.bytes;
+  stats.flows = flows_.stats();
+  stats.untracked_fragments = untracked_fragments_;
+  stats.alerts = alerts_;
+  stats.anomaly_events = anomaly_events_;
+  stats.anomaly_events_suppressed = anomaly_events_suppressed_;
+  return stats;
+}
+
+std::vector<std::pair<std::string, uint64_t>> PacketProcessor::counters() const {
+  const SensorStats s = stats();
+  std::vector<std::pair<std::string, uint64_t>> out = {
+      {"decoder.pkts", s.packets},
+      {"decoder.bytes", s.bytes},
+      {"decoder.ipv4", s.decoder.ipv4},
+      {"decoder.ipv6", s.decoder.ipv6},
+      {"decoder.tcp", s.decoder.tcp},
+      {"decoder.udp", s.decoder.udp},
+      {"decoder.icmpv4", s.decoder.icmpv4},
+      {"decoder.icmpv6", s.decoder.icmpv6},
+      {"decoder.other_ip_proto", s.decoder.other_ip_proto},
+      {"decoder.vlan", s.decoder.vlan},
+      {"decoder.vlan_qinq", s.decoder.vlan_qinq},
+      {"decoder.fragments", s.decoder.fragments},
+      {"decoder.non_ip", s.decoder.non_ip},
+      {"decoder.snap_truncated", s.decoder.snap_truncated},
+      {"decoder.invalid", s.decoder.invalid},
+      {"decoder.untracked_fragments", s.untracked_fragments},
+      {"flow.created", s.flows.created},
+      {"flow.ended", s.flows.ended},
+      {"flow.timeout", s.flows.timed_out},
+      {"flow.evicted", s.flows.evicted},
+      {"flow.shutdown", s.flows.shutdown},
+      {"flow.tcp_reused", s.flows.tcp_reused},
+      {"flow.active", s.flows.active},
+      {"detect.alert", s.alerts},
+      {"anomaly.events", s.anomaly_events},
+      {"anomaly.events_suppressed", s.anomaly_events_suppressed},
+  };
+  for (const auto& [kind, count] : s.decoder.anomalies) out.emplace_back("decoder.event." + kind, count);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace vigil::sensors
