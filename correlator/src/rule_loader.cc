@@ -236,9 +236,11 @@ class RuleParser {
     }
     if (const auto* enabled = get("enabled")) {
       if (auto text = scalar(*enabled, "enabled")) {
-        if (*text == "true" || *text == "yes") {
+        std::string lower = *text;
+        for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        if (lower == "true" || lower == "yes" || lower == "on") {
           rule_.enabled = true;
-        } else if (*text == "false" || *text == "no") {
+        } else if (lower == "false" || lower == "no" || lower == "off") {
           rule_.enabled = false;
         } else {
           error(*enabled, "enabled", "expected true or false, got '" + *text + "'");
@@ -318,6 +320,12 @@ class RuleParser {
       }
       std::string name = it->first.Scalar();
       std::string where = "match." + name;
+      bool repeated = std::any_of(rule_.match.begin(), rule_.match.end(),
+                                  [&name](const FieldMatch& m) { return m.field == name; });
+      if (repeated) {
+        error(it->first, where, "given more than once (use a list for any-of, a map for several operators)");
+        continue;
+      }
       check_field_name(it->first, where, name);
       if (auto filter = parse_filter(it->second, where)) rule_.match.push_back({name, std::move(*filter)});
     }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "vigil/core/event.h"
+
 namespace vigil::sensors {
 namespace {
 

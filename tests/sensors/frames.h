@@ -100,7 +100,8 @@ inline Bytes ipv6(uint8_t next, const Bytes& body, std::string_view src = "2001:
 inline Bytes ipv6_ext(uint8_t next, uint8_t units = 0) {
   Bytes b{next, units};
   b.resize(8 * (1 + static_cast<size_t>(units)), 0);
-  if (b.size() > 2) b[2] = 1, b[3] = static_cast<uint8_t>(b.size() - 4);  // one PadN option filling it
+  b[2] = 1;  // one PadN option filling the header
+  b[3] = static_cast<uint8_t>(b.size() - 4);
   return b;
 }
 inline Bytes ipv6_frag(uint8_t next, uint16_t offset_units, bool more, uint32_t ident = 0xabcd) {

@@ -210,7 +210,7 @@ TEST_CASE("a second writer on the same dir is refused", "[storage]") {
   auto second = RocksStore::open(tmp.sub(), {});
   REQUIRE(!second);
   CHECK(mentions(second.error(), tmp.sub()));
-  CHECK(mentions(second.error(), "in use"));
+  CHECK(mentions(second.error(), "already open for writing"));
 }
 
 }  // namespace

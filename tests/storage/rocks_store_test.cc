@@ -30,7 +30,8 @@ TEST_CASE("events round-trip with every field and their seq", "[storage]") {
   auto store = open_store(tmp.sub());
 
   Event alert = alert_event(1'709'288'130'123'456, 42);
-  alert.payload = std::string("GET /\0\x01\xff\x80 HTTP/1.1\r\n\0", 23);
+  static constexpr char kPayload[] = "GET /\0\x01\xff\x80 HTTP/1.1\r\n\0";
+  alert.payload = std::string(kPayload, sizeof kPayload - 1);
   alert.incident_id = "INC-000007";
   Event flow = flow_event(1'709'288'131'000'001, 7);
   Event anomaly;
@@ -64,7 +65,7 @@ TEST_CASE("events round-trip with every field and their seq", "[storage]") {
     CHECK(out.incident_id == in.incident_id);
     CHECK(to_eve_json(out) == to_eve_json(in));  // every EVE field, byte for byte
   }
-  CHECK((*read)[0].payload.size() == 23);
+  CHECK((*read)[0].payload.size() == 21);
   CHECK((*read)[1].src_ip->is_v6());
   CHECK((*read)[1].flow->alerted);
 }
@@ -399,13 +400,13 @@ TEST_CASE("a record that does not decode is an error naming it, not a crash", "[
   { auto store = open_store(tmp.sub()); }
   {
     testing::RawStore raw(tmp.sub());
-    raw.put("events", std::string(16, '\x80'), "\x01{not json");
+    raw.put("events", "\x80" + std::string(15, '\0'), "\x01{not json");  // time 0, seq 0
     raw.put("incidents", "INC-000001", std::string("\x09{}"));
   }
   auto store = open_store(tmp.sub());
   auto events = store->query(all_oldest_first());
   REQUIRE(!events);
-  CHECK(events.error().message.find("event at 0/") != std::string::npos);
+  CHECK(events.error().message.find("event at 0/0") != std::string::npos);
   auto incident = store->get("INC-000001");
   REQUIRE(!incident);
   CHECK(incident.error().code == ErrorCode::corrupt_data);

@@ -1,0 +1,17 @@
+// Packet-level checks of a rule: header (protocol, addresses, ports, direction with `<>` either way),
+// flow keywords, dsize/ttl/flags/ICMP fields and flowbit conditions. Called by Scanner before
+// the payload program. Thread contract: pure functions over immutable rules.
+#pragma once
+
+#include "rule.h"
+#include "vigil/rules/packet.h"
+
+namespace vigil::rules {
+
+bool header_matches(const Rule& rule, const Packet& packet);
+// Everything but the header and the payload program.
+bool packet_keywords_match(const Rule& rule, const Packet& packet);
+// Applies the rule's set/unset/toggle flowbit commands after it matched.
+void apply_flowbit_actions(const Rule& rule, const Packet& packet);
+
+}  // namespace vigil::rules

@@ -1,0 +1,217 @@
+#include "payload_matcher.h"
+
+#include <array>
+#include <cstring>
+
+namespace vigil::rules {
+namespace {
+
+constexpr std::array<uint8_t, 256> make_lower() {
+  std::array<uint8_t, 256> t{};
+  for (int i = 0; i < 256; ++i) t[static_cast<size_t>(i)] = static_cast<uint8_t>(i >= 'A' && i <= 'Z' ? i + 32 : i);
+  return t;
+}
+constexpr auto kLower = make_lower();
+
+// First occurrence of `pattern` fully inside buffer[from, to); npos when none.
+size_t find(std::string_view buffer, size_t from, size_t to, std::string_view pattern, bool nocase) {
+  const size_t n = pattern.size();
+  if (to > buffer.size()) to = buffer.size();
+  if (from >= to || to - from < n) return std::string_view::npos;
+  const auto* base = reinterpret_cast<const uint8_t*>(buffer.data());
+  if (!nocase) {
+    const void* hit = memmem(base + from, to - from, pattern.data(), n);
+    return hit == nullptr ? std::string_view::npos : static_cast<size_t>(static_cast<const uint8_t*>(hit) - base);
+  }
+  const auto* p = reinterpret_cast<const uint8_t*>(pattern.data());
+  const uint8_t first = p[0];
+  for (size_t i = from; i + n <= to; ++i) {
+    if (kLower[base[i]] != first) continue;
+    size_t k = 1;
+    while (k < n && kLower[base[i + k]] == p[k]) ++k;
+    if (k == n) return i;
+  }
+  return std::string_view::npos;
+}
+
+int64_t clamp_index(int64_t v, size_t size) {
+  if (v < 0) return 0;
+  if (v > static_cast<int64_t>(size)) return static_cast<int64_t>(size);
+  return v;
+}
+
+}  // namespace
+
+bool PayloadMatcher::matches(const Rule& rule, std::string_view buffer) {
+  buffer_ = buffer;
+  budget_ = kStepBudget;
+  discontinue_ = false;
+  return match_from(rule, 0, 0);
+}
+
+bool PayloadMatcher::read_value(const ByteRead& read, int64_t position, uint64_t& value) const {
+  if (position < 0 || position + read.bytes > static_cast<int64_t>(buffer_.size())) return false;
+  const auto* p = reinterpret_cast<const uint8_t*>(buffer_.data()) + position;
+  value = 0;
+  if (read.base == 0) {
+    for (int i = 0; i < read.bytes; ++i) {
+      const uint8_t b = read.little ? p[read.bytes - 1 - i] : p[i];
+      value = (value << 8) | b;
+    }
+  } else {
+    int digits = 0;
+    for (int i = 0; i < read.bytes; ++i) {
+      const uint8_t c = p[i];
+      int d = -1;
+      if (c >= '0' && c <= '9') d = c - '0';
+      else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+      if (d < 0 || d >= read.base) break;
+      value = value * static_cast<uint64_t>(read.base) + static_cast<uint64_t>(d);
+      ++digits;
+    }
+    if (digits == 0) return false;
+  }
+  if (read.bitmask != 0) {
+    value &= read.bitmask;
+    value >>= __builtin_ctzll(read.bitmask);
+  }
+  return true;
+}
+
+bool PayloadMatcher::content(const Rule& rule, const ContentStep& c, size_t index, size_t cursor) {
+  const size_t size = buffer_.size();
+  const size_t n = c.pattern.size();
+  int64_t lo = 0;
+  int64_t hi = static_cast<int64_t>(size);
+  if (c.relative()) {
+    const int64_t distance = c.distance ? resolve(*c.distance) : 0;
+    lo = static_cast<int64_t>(cursor) + distance;
+    if (c.within) hi = std::min(hi, lo + resolve(*c.within));
+  }
+  if (c.offset) lo = std::max(lo, resolve(*c.offset));
+  if (c.depth) hi = std::min(hi, (c.offset ? resolve(*c.offset) : 0) + resolve(*c.depth));
+  if (c.startswith) {
+    lo = 0;
+    hi = static_cast<int64_t>(n);
+  }
+  lo = clamp_index(lo, size);
+  hi = clamp_index(hi, size);
+  if (c.endswith) lo = std::max(lo, hi - static_cast<int64_t>(n));
+  size_t from = static_cast<size_t>(lo);
+  const size_t to = static_cast<size_t>(hi);
+
+  if (c.negated) {
+    if (find(buffer_, from, to, c.pattern, c.nocase) != std::string_view::npos) {
+      if (!c.relative()) discontinue_ = true;
+      return false;
+    }
+    return match_from(rule, index + 1, cursor);
+  }
+  for (;;) {
+    const size_t at = find(buffer_, from, to, c.pattern, c.nocase);
+    if (at == std::string_view::npos || (c.endswith && at + n != size)) {
+      if (!c.relative()) discontinue_ = true;
+      return false;
+    }
+    if (match_from(rule, index + 1, at + n)) return true;
+    if (discontinue_ || budget_ == 0) return false;
+    from = at + 1;
+  }
+}
+
+bool PayloadMatcher::pcre(const Rule& rule, const PcreStep& p, size_t index, size_t cursor) {
+  // A relative pcre sees the buffer from the cursor on, so `^` anchors there (as Suricata does).
+  const size_t base = p.relative ? std::min(cursor, buffer_.size()) : 0;
+  const std::string_view subject = buffer_.substr(base);
+  size_t start = 0;
+  size_t begin = 0;
+  size_t end = 0;
+  if (p.negated) {
+    if (p.pattern->match(subject, 0, pcre_data_, begin, end)) {
+      if (!p.relative) discontinue_ = true;
+      return false;
+    }
+    return match_from(rule, index + 1, cursor);
+  }
+  for (;;) {
+    if (!p.pattern->match(subject, start, pcre_data_, begin, end)) {
+      if (!p.relative) discontinue_ = true;
+      return false;
+    }
+    if (match_from(rule, index + 1, base + end)) return true;
+    if (discontinue_ || budget_ == 0) return false;
+    start = begin + 1;
+    if (start > subject.size()) return false;
+  }
+}
+
+bool PayloadMatcher::match_from(const Rule& rule, size_t index, size_t cursor) {
+  if (index == rule.payload.size()) return true;
+  if (budget_ == 0) return false;
+  --budget_;
+  const PayloadStep& step = rule.payload[index];
+  switch (step.index()) {
+    case 0: return content(rule, std::get<ContentStep>(step), index, cursor);
+    case 1: return pcre(rule, std::get<PcreStep>(step), index, cursor);
+    case 2: {
+      const auto& t = std::get<ByteTestStep>(step);
+      const int64_t position = (t.read.relative ? static_cast<int64_t>(cursor) : 0) + resolve(t.offset);
+      uint64_t v = 0;
+      if (!read_value(t.read, position, v)) return false;
+      const uint64_t want = static_cast<uint64_t>(resolve(t.value));
+      bool result = false;
+      switch (t.op) {
+        case ByteTestStep::Op::lt: result = v < want; break;
+        case ByteTestStep::Op::gt: result = v > want; break;
+        case ByteTestStep::Op::eq: result = v == want; break;
+        case ByteTestStep::Op::le: result = v <= want; break;
+        case ByteTestStep::Op::ge: result = v >= want; break;
+        case ByteTestStep::Op::band: result = (v & want) != 0; break;
+        case ByteTestStep::Op::bxor: result = (v ^ want) != 0; break;
+      }
+      if (result == t.negated) return false;
+      return match_from(rule, index + 1, cursor);
+    }
+    case 3: {
+      const auto& j = std::get<ByteJumpStep>(step);
+      const int64_t position = (j.read.relative ? static_cast<int64_t>(cursor) : 0) + resolve(j.offset);
+      uint64_t raw = 0;
+      if (!read_value(j.read, position, raw)) return false;
+      int64_t v = static_cast<int64_t>(raw) * j.multiplier;
+      if (j.align) v = (v + 3) & ~int64_t{3};
+      int64_t target = 0;
+      if (j.from_beginning) target = v;
+      else if (j.from_end) target = static_cast<int64_t>(buffer_.size()) + v;
+      else target = position + j.read.bytes + v;
+      target += j.post_offset;
+      if (target < 0 || target > static_cast<int64_t>(buffer_.size())) return false;
+      return match_from(rule, index + 1, static_cast<size_t>(target));
+    }
+    case 4: {
+      const auto& e = std::get<ByteExtractStep>(step);
+      const int64_t position = (e.read.relative ? static_cast<int64_t>(cursor) : 0) + e.offset;
+      uint64_t raw = 0;
+      if (!read_value(e.read, position, raw)) return false;
+      int64_t v = static_cast<int64_t>(raw) * e.multiplier;
+      if (e.align > 0) v = (v + e.align - 1) / e.align * e.align;
+      const int64_t saved = vars_[static_cast<size_t>(e.var)];
+      vars_[static_cast<size_t>(e.var)] = v;
+      if (match_from(rule, index + 1, static_cast<size_t>(position + e.read.bytes))) return true;
+      vars_[static_cast<size_t>(e.var)] = saved;
+      return false;
+    }
+    case 5: {
+      const auto& d = std::get<IsDataAtStep>(step);
+      const int64_t n = resolve(d.position);
+      const int64_t size = static_cast<int64_t>(buffer_.size());
+      // Suricata: relative asks for n more bytes after the cursor; absolute for a byte at index n.
+      const bool present = d.relative ? static_cast<int64_t>(cursor) + n <= size && n <= size : n < size;
+      if (present == d.negated) return false;
+      return match_from(rule, index + 1, cursor);
+    }
+    default: return false;
+  }
+}
+
+}  // namespace vigil::rules

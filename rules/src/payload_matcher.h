@@ -1,0 +1,39 @@
+// PayloadMatcher: runs a rule's payload program (contents with offset/depth/distance/within,
+// negation, pcre, byte_test/jump/extract, isdataat) over one buffer with Suricata's semantics,
+// backtracking to the next occurrence of an earlier content when a later relative keyword fails.
+// Owned by a Scanner. Thread contract: one thread; holds the per-thread PCRE2 match data.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "pcre_pattern.h"
+#include "rule.h"
+
+namespace vigil::rules {
+
+class PayloadMatcher {
+ public:
+  // Steps one rule evaluation may take before it gives up (pathological backtracking);
+  // Suricata's inspection recursion limit is of the same order.
+  static constexpr uint32_t kStepBudget = 3000;
+
+  bool matches(const Rule& rule, std::string_view buffer);
+
+ private:
+  bool match_from(const Rule& rule, size_t index, size_t cursor);
+  bool content(const Rule& rule, const ContentStep& step, size_t index, size_t cursor);
+  bool pcre(const Rule& rule, const PcreStep& step, size_t index, size_t cursor);
+  bool read_value(const ByteRead& read, int64_t position, uint64_t& value) const;
+  int64_t resolve(const Operand& operand) const {
+    return operand.var >= 0 ? vars_[static_cast<size_t>(operand.var)] : operand.value;
+  }
+
+  PcreMatchData pcre_data_;
+  std::string_view buffer_;
+  int64_t vars_[kMaxExtractVars] = {};
+  uint32_t budget_ = 0;
+  bool discontinue_ = false;  // an independent (non-relative) keyword failed: no retry can help
+};
+
+}  // namespace vigil::rules

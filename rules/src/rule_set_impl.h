@@ -1,0 +1,67 @@
+// RuleSetImpl: the compiled form behind RuleSet. Rules in evaluation order (flowbit setters before
+// checkers), the block-mode Hyperscan database of fast patterns with pattern -> rules lists, and
+// the rules without a fast pattern bucketed by protocol class and destination port.
+// A stream-mode database can sit beside block_db_ later with its own pattern table.
+// Thread contract: immutable after build(); shared by all scanners.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "hs_database.h"
+#include "rule.h"
+#include "vigil/core/result.h"
+#include "vigil/rules/rule_info.h"
+
+namespace vigil::rules {
+
+class RuleSetImpl {
+ public:
+  // `rules` in load order; infos keep that order.
+  static Result<std::unique_ptr<RuleSetImpl>> build(std::vector<Rule> rules, size_t flowbit_count);
+
+  const std::vector<RuleInfo>& infos() const { return infos_; }
+  size_t size() const { return rules_.size(); }
+  const Rule& rule(uint32_t index) const { return rules_[index]; }
+  const RuleInfo& info(const Rule& rule) const { return infos_[rule.info_index]; }
+  size_t flowbit_count() const { return flowbit_count_; }
+
+  const HsDatabase& block_database() const { return block_db_; }
+  std::span<const uint32_t> pattern_rules(unsigned pattern_id) const {
+    return {pattern_rules_.data() + pattern_offsets_[pattern_id],
+            pattern_offsets_[pattern_id + 1] - pattern_offsets_[pattern_id]};
+  }
+  size_t pattern_count() const { return pattern_offsets_.empty() ? 0 : pattern_offsets_.size() - 1; }
+
+  // Rules without a fast pattern that may apply to this protocol class and destination port.
+  std::span<const uint32_t> non_payload_any_port(uint8_t proto_class) const {
+    return non_payload_[proto_class].any_port;
+  }
+  std::span<const uint32_t> non_payload_for_port(uint8_t proto_class, uint16_t dst_port) const {
+    const auto& m = non_payload_[proto_class].by_dst_port;
+    auto it = m.find(dst_port);
+    if (it == m.end()) return {};
+    return it->second;
+  }
+
+ private:
+  void bucket_non_payload(uint32_t index);
+
+  std::vector<RuleInfo> infos_;
+  std::vector<Rule> rules_;
+  size_t flowbit_count_ = 0;
+  HsDatabase block_db_;
+  std::vector<uint32_t> pattern_offsets_;  // pattern id -> [offsets[id], offsets[id+1]) in pattern_rules_
+  std::vector<uint32_t> pattern_rules_;
+  struct Bucket {
+    std::vector<uint32_t> any_port;
+    std::unordered_map<uint16_t, std::vector<uint32_t>> by_dst_port;
+  };
+  std::array<Bucket, kProtoClasses> non_payload_;
+};
+
+}  // namespace vigil::rules
