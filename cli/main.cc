@@ -1,4 +1,7 @@
 // vigil: the command-line tool of the vigil SOC monitor.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
@@ -7,10 +10,26 @@
 #include "list_commands.h"
 #include "replay_command.h"
 
+namespace {
+
+// Stdout belongs to results (tables, JSON, EVE lines); every module logs to stderr, and only
+// warnings unless asked. Modules clone the default logger on first use, so set it first.
+void set_up_logging() {
+  auto logger = spdlog::stderr_color_mt("vigil");
+  logger->set_pattern("vigil: %l: %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::warn);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  set_up_logging();
   CLI::App app{"vigil - security monitoring for the provincial WAN and data center"};
   app.set_version_flag("--version", std::string("vigil ") + VIGIL_VERSION);
   app.require_subcommand(1);
+  app.add_flag_callback("-v,--verbose", [] { spdlog::set_level(spdlog::level::info); },
+                        "Log what the modules do (to stderr)");
   app.footer("Run 'vigil COMMAND --help' for a command's options and examples.");
   int exit_code = vigil::cli::kExitOk;
   vigil::cli::add_replay_command(app, exit_code);

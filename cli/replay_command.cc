@@ -159,7 +159,7 @@ int run_replay(const ReplayOptions& options) {
     exit_code = 1;
   }
   totals.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  print_replay_summary(report, totals, *loaded, pipeline, *incidents, store ? options.data_dir : std::string());
+  print_replay_summary(report, totals, *loaded, pipeline, store ? options.data_dir : std::string());
   if (g_interrupted) {
     std::cerr << "vigil replay: interrupted; what was read so far is stored\n";
     return 130;

@@ -8,6 +8,9 @@ ReplayPipeline::ReplayPipeline(correlator::Correlator* correlator, EventStore* s
                                std::set<EventType> eve_types, uint64_t first_seq)
     : correlator_(correlator), store_(store), eve_(eve), eve_types_(std::move(eve_types)), next_seq_(first_seq) {
   batch_.reserve(kBatchSize);
+  if (correlator_) {
+    correlator_->set_incident_listener([this](const Incident& incident) { incidents_[incident.id] = incident; });
+  }
 }
 
 void ReplayPipeline::consume(Event event) {
@@ -23,7 +26,6 @@ void ReplayPipeline::consume(Event event) {
       entry.severity = event.alert->severity;
     }
   }
-  if (!event.incident_id.empty()) incident_ids_.insert(event.incident_id);
   if (eve_ && eve_types_.count(event.type)) *eve_ << to_eve_json(event) << '\n';
   if (store_) {
     batch_.push_back(std::move(event));

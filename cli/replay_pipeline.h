@@ -40,7 +40,8 @@ class ReplayPipeline final : public EventSink {
   uint64_t next_seq() const { return next_seq_; }
   const std::map<uint32_t, SignatureCount>& alerts_by_sid() const { return alerts_by_sid_; }
   const std::map<EventType, uint64_t>& events_by_type() const { return events_by_type_; }
-  const std::set<std::string>& incident_ids() const { return incident_ids_; }
+  // Incidents raised or updated by this run, as last written.
+  const std::map<std::string, Incident>& incidents() const { return incidents_; }
   uint64_t stored_events() const { return stored_events_; }
 
  private:
@@ -53,7 +54,7 @@ class ReplayPipeline final : public EventSink {
   std::optional<Error> failure_;
   std::map<uint32_t, SignatureCount> alerts_by_sid_;
   std::map<EventType, uint64_t> events_by_type_;
-  std::set<std::string> incident_ids_;
+  std::map<std::string, Incident> incidents_;
   uint64_t stored_events_ = 0;
 };
 

@@ -1,5 +1,7 @@
 #include "rule_loading.h"
 
+#include <filesystem>
+
 #include "paths.h"
 
 namespace vigil::cli {
@@ -22,14 +24,13 @@ Result<LoadedRules> load_detection_rules(std::vector<std::string> signature_path
     warnings << (issue.unsupported() ? "skipped: " : "error: ") << issue.reason << "\n";
   }
 
-  auto correlation = correlator::load_correlation_rules(correlation_paths, loaded.correlation_report);
+  const std::vector<std::filesystem::path> correlation_files(correlation_paths.begin(), correlation_paths.end());
+  auto correlation = correlator::load_correlation_rules(correlation_files, loaded.correlation_report);
   if (!correlation) return fail(correlation.error());
   loaded.correlation = std::move(*correlation);
-  for (const correlator::CorrelationIssue& issue : loaded.correlation_report.issues) {
-    warnings << "vigil: " << issue.file << ":" << issue.line << ": ";
-    if (!issue.rule_id.empty()) warnings << "rule " << issue.rule_id << ": ";
-    if (!issue.field.empty()) warnings << issue.field << ": ";
-    warnings << issue.reason << "\n";
+  for (const auto& issue : loaded.correlation_report.errors) warnings << "vigil: " << to_string(issue) << "\n";
+  for (const auto& issue : loaded.correlation_report.warnings) {
+    warnings << "vigil: warning: " << to_string(issue) << "\n";
   }
   return loaded;
 }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "exit_codes.h"
-#include "vigil/correlator/correlation_loader.h"
+#include "vigil/correlator/rule_loader.h"
 #include "vigil/rules/rule_set.h"
 
 namespace vigil::cli {

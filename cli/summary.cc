@@ -32,7 +32,7 @@ void ReplayTotals::add(const sensors::SensorStats& stats) {
 }
 
 void print_replay_summary(std::ostream& out, const ReplayTotals& totals, const LoadedRules& rules,
-                          const ReplayPipeline& pipeline, IncidentStore& incidents, const std::string& data_dir) {
+                          const ReplayPipeline& pipeline, const std::string& data_dir) {
   char rate[64];
   const double mbit = totals.seconds > 0 ? static_cast<double>(totals.bytes) * 8 / 1e6 / totals.seconds : 0;
   std::snprintf(rate, sizeof rate, "%.2f s (%.0f Mbit/s)", totals.seconds, mbit);
@@ -67,14 +67,11 @@ void print_replay_summary(std::ostream& out, const ReplayTotals& totals, const L
   }
 
   out << "\nIncidents\n";
-  if (pipeline.incident_ids().empty()) {
+  if (pipeline.incidents().empty()) {
     out << "  (none)\n";
   } else {
     Table table({"  ID", "SEVERITY", "STATE", "EVENTS", "RULE", "TITLE"});
-    for (const std::string& id : pipeline.incident_ids()) {
-      auto incident = incidents.get(id);
-      if (!incident || !*incident) continue;
-      const Incident& inc = **incident;
+    for (const auto& [id, inc] : pipeline.incidents()) {
       table.add_row({"  " + inc.id, std::string(to_string(inc.severity)), std::string(to_string(inc.state)),
                      std::to_string(inc.event_count), inc.rule_id, inc.title});
     }

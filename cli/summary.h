@@ -23,6 +23,6 @@ struct ReplayTotals {
 };
 
 void print_replay_summary(std::ostream& out, const ReplayTotals& totals, const LoadedRules& rules,
-                          const ReplayPipeline& pipeline, IncidentStore& incidents, const std::string& data_dir);
+                          const ReplayPipeline& pipeline, const std::string& data_dir);
 
 }  // namespace vigil::cli

@@ -1,6 +1,6 @@
 # vigil_module_options(target): warnings, -Werror and sanitizers for one of our targets.
 set(VIGIL_WARNING_FLAGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-    -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+    -Wcast-align -Wunused -Woverloaded-virtual -Wimplicit-fallthrough)
 
 if(VIGIL_SANITIZE)
   string(REPLACE "," ";" _vigil_sanitizers "${VIGIL_SANITIZE}")

@@ -64,7 +64,8 @@ class Reader {
 
 std::string format_timestamp(Timestamp ts) {
   const int64_t secs = floor_div(ts, kMicrosPerSecond);
-  const int64_t micros = ts - secs * kMicrosPerSecond;
+  int64_t micros = ts % kMicrosPerSecond;  // not ts - secs * 1e6: that overflows near INT64_MIN
+  if (micros < 0) micros += kMicrosPerSecond;
   const int64_t days = floor_div(secs, 86400);
   const int64_t in_day = secs - days * 86400;
   int64_t year;

@@ -55,6 +55,13 @@ void add_unique(std::vector<Observable>& list, Observable item) {
 
 Duration clamp_non_negative(Duration d) { return d < 0 ? 0 : d; }
 
+// Event times come from packets and may be garbage; only plausible ones are worth formatting.
+std::string describe_time(Timestamp ts) {
+  constexpr Timestamp kYear9999 = 253'402'300'799LL * kMicrosPerSecond;
+  if (ts < 0 || ts > kYear9999) return std::to_string(ts) + " us";
+  return format_timestamp(ts);
+}
+
 }  // namespace
 
 struct RuleState {
@@ -102,7 +109,7 @@ struct Correlator::Impl {
       for (auto& state : states) dropped += state.groups.clear();
       counters.groups_expired += dropped;
       log().warn("event time jumped back from {} to {}; {} correlation windows restarted",
-                 format_timestamp(*watermark), format_timestamp(ts), dropped);
+                 describe_time(*watermark), describe_time(ts), dropped);
       watermark = ts;
       return;
     }
@@ -363,6 +370,9 @@ Correlator& Correlator::operator=(Correlator&&) noexcept = default;
 Result<void> Correlator::process(Event& event) { return impl_->process(event); }
 Result<void> Correlator::flush() { return impl_->book.flush(); }
 void Correlator::incident_changed(const Incident& incident) { impl_->book.changed(incident); }
+void Correlator::set_incident_listener(std::function<void(const Incident&)> listener) {
+  impl_->book.set_listener(std::move(listener));
+}
 bool Correlator::ready() const { return impl_->ready; }
 CorrelatorStats Correlator::stats() const { return impl_->stats(); }
 const std::vector<CorrelationRule>& Correlator::rules() const { return impl_->rules; }

@@ -172,6 +172,7 @@ Result<void> IncidentBook::flush() {
         continue;
       }
       ++written_;
+      if (listener_) listener_(*pending.created);
       it = pending_.erase(it);
       continue;
     }
@@ -202,6 +203,7 @@ Result<void> IncidentBook::flush() {
       continue;
     }
     ++written_;
+    if (listener_) listener_(incident);
     if (!incident.is_open()) forget_if(dedup_key(incident.rule_id, incident.group_key), id);
     it = pending_.erase(it);
   }

@@ -4,6 +4,7 @@
 // correlator's additions are merged into it at flush, so responders' edits are never overwritten.
 #pragma once
 
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -45,6 +46,7 @@ class IncidentBook {
               std::string_view rule_id);
   void changed(const Incident& incident);
   Result<void> flush();
+  void set_listener(std::function<void(const Incident&)> listener) { listener_ = std::move(listener); }
 
   size_t open_count() const { return open_.size(); }
   size_t pending_count() const { return pending_.size(); }
@@ -68,6 +70,7 @@ class IncidentBook {
 
   IncidentStore* store_;
   size_t max_observables_;
+  std::function<void(const Incident&)> listener_;
   std::unordered_map<std::string, OpenIncident> open_;  // by dedup key
   std::map<std::string, PendingWrite> pending_;         // by incident id: ids sort in creation order
   uint64_t written_ = 0;

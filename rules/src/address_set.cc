@@ -18,7 +18,6 @@ RangeSet<U128> AddressSet::cidr_range(const Cidr& cidr) {
   if (host_bits >= 64) {
     hi.lo = ~0ULL;
     hi.hi |= host_bits >= 128 ? ~0ULL : ((1ULL << (host_bits - 64)) - 1);
-    if (host_bits == 64) hi.hi = lo.hi;
   } else if (host_bits > 0) {
     hi.lo |= (1ULL << host_bits) - 1;
   }

@@ -55,16 +55,16 @@ Result<RuleText> split_rule(std::string_view text) {
   if (rest.back() != ')') return fail(ErrorCode::parse_error, "rule options must end with ')'");
   std::string_view body = rest.substr(1, rest.size() - 2);
 
-  bool in_quotes = false;
+  // As Suricata: an option ends at the first ';' not escaped by a backslash, quotes or not
+  // (a pcre may hold a lone '"'; a literal ';' in a string is written as backslash-semicolon).
   size_t start = 0;
   for (size_t i = 0; i < body.size(); ++i) {
     const char c = body[i];
     if (c == '\\') {
-      ++i;  // escaped character never ends an option or a quote
+      ++i;
       continue;
     }
-    if (c == '"') in_quotes = !in_quotes;
-    if (c == ';' && !in_quotes) {
+    if (c == ';') {
       std::string_view option = trim(body.substr(start, i - start));
       start = i + 1;
       if (option.empty()) continue;
@@ -76,7 +76,6 @@ Result<RuleText> split_rule(std::string_view text) {
       out.options.push_back(opt);
     }
   }
-  if (in_quotes) return fail(ErrorCode::parse_error, "unterminated quoted string in options");
   if (!trim(body.substr(start)).empty()) {
     return fail(ErrorCode::parse_error, "last option '" + std::string(trim(body.substr(start))) + "' lacks ';'");
   }

@@ -11,6 +11,20 @@ namespace {
 // for every packet of their protocol.
 constexpr uint32_t kMaxBucketPorts = 64;
 
+// An address side with at most this many addresses goes into an AddressIndex (IP reputation lists);
+// wider sides ($HOME_NET, any) would put the same rule on too many segments to help.
+constexpr uint64_t kNarrowAddresses = 1 << 16;
+
+uint64_t address_count(const AddressSet& set) {
+  uint64_t n = 0;
+  for (const auto& r : set.ranges().ranges()) {
+    if (r.hi.hi != r.lo.hi) return UINT64_MAX;
+    n += r.hi.lo - r.lo.lo + 1;
+    if (n > kNarrowAddresses || n == 0) return UINT64_MAX;
+  }
+  return n;
+}
+
 int flowbit_stage(const Rule& rule) {
   const bool sets = !rule.flowbit_actions.empty();
   const bool checks = !rule.flowbit_checks.empty();
@@ -35,6 +49,16 @@ const ContentStep* choose_fast_pattern(const Rule& rule) {
 
 void RuleSetImpl::bucket_non_payload(uint32_t index) {
   const Rule& rule = rules_[index];
+  const uint64_t src_count = address_count(rule.src);
+  const uint64_t dst_count = address_count(rule.dst);
+  if (std::min(src_count, dst_count) <= kNarrowAddresses) {
+    // Indexed by its narrow side; a `<>` rule may see that side as either packet address.
+    const bool by_src = src_count <= dst_count;
+    const RangeSet<U128>& narrow = by_src ? rule.src.ranges() : rule.dst.ranges();
+    if (by_src || rule.bidirectional) by_src_.add(narrow, index);
+    if (!by_src || rule.bidirectional) by_dst_.add(narrow, index);
+    return;
+  }
   uint32_t port_count = 0;
   for (const auto& r : rule.dst_ports.ranges().ranges()) port_count += static_cast<uint32_t>(r.hi - r.lo) + 1;
   for (uint8_t cls = 0; cls < kProtoClasses; ++cls) {
@@ -87,6 +111,8 @@ Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules,
     }
     rules_of[it->second].push_back(index);
   }
+  impl->by_src_.build();
+  impl->by_dst_.build();
   impl->pattern_offsets_.reserve(rules_of.size() + 1);
   impl->pattern_offsets_.push_back(0);
   for (const auto& list : rules_of) {

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "address_index.h"
 #include "hs_database.h"
 #include "rule.h"
 #include "vigil/core/result.h"
@@ -41,6 +42,9 @@ class RuleSetImpl {
   std::span<const uint32_t> non_payload_any_port(uint8_t proto_class) const {
     return non_payload_[proto_class].any_port;
   }
+  // Rules without a fast pattern whose source or destination addresses are few, by address.
+  std::span<const uint32_t> non_payload_by_src(const IpAddress& src) const { return by_src_.lookup(src); }
+  std::span<const uint32_t> non_payload_by_dst(const IpAddress& dst) const { return by_dst_.lookup(dst); }
   std::span<const uint32_t> non_payload_for_port(uint8_t proto_class, uint16_t dst_port) const {
     const auto& m = non_payload_[proto_class].by_dst_port;
     auto it = m.find(dst_port);
@@ -62,6 +66,8 @@ class RuleSetImpl {
     std::unordered_map<uint16_t, std::vector<uint32_t>> by_dst_port;
   };
   std::array<Bucket, kProtoClasses> non_payload_;
+  AddressIndex by_src_;
+  AddressIndex by_dst_;
 };
 
 }  // namespace vigil::rules

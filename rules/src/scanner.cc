@@ -60,6 +60,10 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
     const auto by_port = impl.non_payload_for_port(cls, packet.dst_port);
     st.candidates.insert(st.candidates.end(), by_port.begin(), by_port.end());
   }
+  const auto by_src = impl.non_payload_by_src(packet.src);
+  st.candidates.insert(st.candidates.end(), by_src.begin(), by_src.end());
+  const auto by_dst = impl.non_payload_by_dst(packet.dst);
+  st.candidates.insert(st.candidates.end(), by_dst.begin(), by_dst.end());
   if (st.candidates.empty()) return;
   // Index order is evaluation order (flowbit setters first); unique makes each rule count once.
   std::sort(st.candidates.begin(), st.candidates.end());

@@ -214,6 +214,12 @@ class FrameDecoder {
     const size_t header_len = static_cast<size_t>(ip[0] & 0x0f) * 4;
     if (header_len < 20) return invalid(kIpv4HlenTooSmall);
     size_t total_len = load_be16(ip + 2);
+    if (total_len == 0 && have > header_len) {
+      // Captured on the sending host before TCP segmentation offload: the NIC fills in the
+      // length later, so the frame is one oversized packet whose length is what was captured.
+      total_len = have;
+      ++stats_.ipv4_tso;
+    }
     if (total_len < header_len) return invalid(kIpv4IplenSmallerThanHlen);
     if (header_len > have || !fit_length(offset, total_len)) return invalid(kIpv4TruncPkt);
 

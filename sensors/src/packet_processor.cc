@@ -130,6 +130,7 @@ std::vector<std::pair<std::string, uint64_t>> PacketProcessor::counters() const 
       {"decoder.fragments", s.decoder.fragments},
       {"decoder.non_ip", s.decoder.non_ip},
       {"decoder.snap_truncated", s.decoder.snap_truncated},
+      {"decoder.ipv4_tso", s.decoder.ipv4_tso},
       {"decoder.invalid", s.decoder.invalid},
       {"decoder.untracked_fragments", s.untracked_fragments},
       {"flow.created", s.flows.created},

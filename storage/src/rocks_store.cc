@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <filesystem>
 #include <mutex>
 #include <system_error>
@@ -56,8 +58,8 @@ Unexpected rocks_failure(const std::string& dir, std::string_view what, const ro
 rocksdb::Slice slice(std::string_view text) { return {text.data(), text.size()}; }
 std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
-// Why a dir cannot be opened before RocksDB looks at it: RocksDB itself would happily create a
-// store inside any non-empty directory, such as a mistyped path to someone's home.
+// Checked before RocksDB sees the dir, because RocksDB would happily create a store inside any
+// non-empty directory, such as a mistyped path to someone's home. true = a store is to be created.
 Result<bool> check_dir(const std::string& dir, const StoreOptions& options) {
   std::error_code ec;
   const auto status = fs::status(dir, ec);
@@ -95,6 +97,70 @@ Result<bool> check_dir(const std::string& dir, const StoreOptions& options) {
     return fail(ErrorCode::not_found, "data dir " + dir + " is empty: no vigil store in it");
   }
   return true;
+}
+
+// The stored schema version as a number this build can read.
+Result<uint32_t> parse_schema_version(const std::string& dir, const std::string& text) {
+  const auto version = schema::parse_counter(text);
+  if (!version || *version == 0 || *version > UINT32_MAX) {
+    return fail(ErrorCode::corrupt_data, "data dir " + dir + ": unreadable schema version '" + text + "'");
+  }
+  if (*version > RocksStore::kSchemaVersion) {
+    return fail(ErrorCode::unsupported, "data dir " + dir + " was written by a newer vigil (schema " +
+                                            std::to_string(*version) + ", this build reads up to " +
+                                            std::to_string(RocksStore::kSchemaVersion) + ")");
+  }
+  return static_cast<uint32_t>(*version);
+}
+
+// Looks at an existing store through a read-only open of the default and meta column families
+// alone, before the real open, so that what must be refused is refused before anything is
+// written: a newer schema may use options (comparators, merge operators, column families) this
+// build cannot open with and must be refused by its version, not by RocksDB's complaint; and a
+// store without meta may only be an empty one whose creation stopped early, never someone's data.
+Result<void> probe_before_open(const std::string& dir, const rocksdb::DBOptions& db_options, bool has_meta) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  if (has_meta) {
+    descriptors.emplace_back(std::string(schema::kMetaCf), rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  auto status = rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &handles, &raw);
+  if (!status.ok()) {
+    return rocks_failure(dir, "cannot open the store", status);
+  }
+  Result<void> verdict = ok();
+  if (has_meta) {
+    std::string value;
+    status = raw->Get(rocksdb::ReadOptions(), handles[1], slice(schema::kSchemaVersionKey), &value);
+    if (status.ok()) {
+      if (auto version = parse_schema_version(dir, value); !version) {
+        verdict = fail(version.error());
+      }
+    } else if (!status.IsNotFound()) {
+      verdict = rocks_failure(dir, "cannot read the schema version", status);
+    }
+  } else {
+    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), handles[0]));
+    it->SeekToFirst();
+    if (!it->status().ok()) {
+      verdict = rocks_failure(dir, "cannot scan the store", it->status());
+    } else if (it->Valid()) {
+      verdict = fail(ErrorCode::invalid_argument,
+                     "data dir " + dir + " is not a vigil data dir (a RocksDB store with data but no vigil column families)");
+    }
+  }
+  for (auto* handle : handles) {
+    if (const auto released = raw->DestroyColumnFamilyHandle(handle); !released.ok()) {
+      logger()->warn("data dir {}: cannot release a column family handle: {}", dir, released.ToString());
+    }
+  }
+  if (const auto closed = raw->Close(); !closed.ok()) {
+    logger()->warn("data dir {}: closing the probe failed: {}", dir, closed.ToString());
+  }
+  delete raw;
+  return verdict;
 }
 
 }  // namespace
@@ -209,6 +275,9 @@ Result<void> RocksStore::Impl::open_db(bool fresh) {
   db_options.create_missing_column_families = !options.read_only;
   db_options.keep_log_file_num = 5;
   db_options.max_log_file_size = 16 << 20;
+  // meta and state see few writes; without a bound their unflushed entries would keep every WAL
+  // file alive until the default limit (several GB with six column families).
+  db_options.max_total_wal_size = 256 << 20;
 
   std::vector<std::string> names;
   if (!fresh) {
@@ -217,7 +286,8 @@ Result<void> RocksStore::Impl::open_db(bool fresh) {
       return rocks_failure(dir, "cannot read the store", status);
     }
     const auto has = [&](std::string_view name) { return std::find(names.begin(), names.end(), name) != names.end(); };
-    if (!has(schema::kMetaCf)) {
+    const bool has_meta = has(schema::kMetaCf);
+    if (!has_meta) {
       // Only a store whose creation stopped before our column families existed may lack them;
       // any other RocksDB store is someone else's and is left untouched.
       if (options.read_only || names.size() != 1) {
@@ -229,9 +299,12 @@ Result<void> RocksStore::Impl::open_db(bool fresh) {
                     "data dir " + dir + " holds a RocksDB store that is not vigil's (column families: " + list + ")");
       }
     }
+    if (auto probed = probe_before_open(dir, db_options, has_meta); !probed) {
+      return probed;
+    }
   }
-  // Every existing column family must be opened (RocksDB refuses otherwise), including ones a
-  // newer schema added, so the schema check below can give its own message.
+  // Every existing column family must be opened for writing (RocksDB refuses otherwise), even
+  // one this build does not know.
   for (auto name : schema::kColumnFamilies) {
     if (std::find(names.begin(), names.end(), name) == names.end()) {
       names.emplace_back(name);
@@ -276,16 +349,11 @@ Result<void> RocksStore::Impl::load_meta(bool fresh) {
     return fail(stored.error());
   }
   if (*stored) {
-    const auto version = schema::parse_counter(**stored);
-    if (!version || *version == 0 || *version > UINT32_MAX) {
-      return fail(ErrorCode::corrupt_data, "data dir " + dir + ": unreadable schema version '" + **stored + "'");
+    auto version = parse_schema_version(dir, **stored);
+    if (!version) {
+      return fail(version.error());
     }
-    if (*version > kSchemaVersion) {
-      return fail(ErrorCode::unsupported, "data dir " + dir + " was written by a newer vigil (schema " +
-                                              std::to_string(*version) + ", this build reads up to " +
-                                              std::to_string(kSchemaVersion) + ")");
-    }
-    schema_version = static_cast<uint32_t>(*version);
+    schema_version = *version;
   } else {
     // A store without a version is either one we just created or one whose creation stopped
     // before the version was written; both are empty. Anything else is not ours to stamp.

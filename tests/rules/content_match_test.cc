@@ -113,8 +113,8 @@ TEST_CASE("pcre with flags, relative and negated", "[rules][pcre]") {
   CHECK_FALSE(fires(rule("pcre:\"/^two$/\";"), "one\ntwo\nthree"));
   CHECK(fires(rule("pcre:\"/a b c/x\";"), "abc"));
   // R: relative to the end of the previous content match; ^ anchors there.
-  CHECK(fires(rule("content:\"user=\"; pcre:\"/^[a-z]+;/R\";"), "user=root;"));
-  CHECK_FALSE(fires(rule("content:\"user=\"; pcre:\"/^[a-z]+;/R\";"), "x;user=ROOT;"));
+  CHECK(fires(rule("content:\"user=\"; pcre:\"/^[a-z]+\\;/R\";"), "user=root;"));
+  CHECK_FALSE(fires(rule("content:\"user=\"; pcre:\"/^[a-z]+\\;/R\";"), "x;user=ROOT;"));
   CHECK(fires(rule("content:\"k=\"; pcre:\"/^1/R\";"), "k=2 k=1"));  // backtracks to the second k=
   CHECK(fires(rule("content:\"GET\"; pcre:!\"/admin/i\";"), "GET /index"));
   CHECK_FALSE(fires(rule("content:\"GET\"; pcre:!\"/admin/i\";"), "GET /ADMIN"));
@@ -166,4 +166,10 @@ TEST_CASE("empty payload never matches payload rules but header rules still fire
   Packet syn = http_request("");
   syn.tcp_flags = kTcpSyn;
   CHECK(scan_sids(scanner, syn) == std::vector<uint32_t>{2, 3});
+}
+
+TEST_CASE("options split at unescaped semicolons only, as Suricata", "[rules][parser]") {
+  // A pcre may hold a lone double quote (ET sid 2029732 does).
+  CHECK(fires(rule("content:\"method=\"; pcre:\"/^[\"']?post/Ri\";"), "method='POST"));
+  CHECK(fires(rule("content:\"a\\;b\";"), "a;b"));
 }

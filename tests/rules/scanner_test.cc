@@ -221,3 +221,20 @@ TEST_CASE("scanners move and share one rule set", "[rules][scanner]") {
   CHECK(scan_sids(b, http_request("x")) == std::vector<uint32_t>{1});
   CHECK(&moved.rule_set() == set.get());
 }
+
+TEST_CASE("IP-list rules (reputation style) match by address, either way with <>", "[rules][scanner]") {
+  std::string list = "[";
+  for (int i = 1; i <= 200; ++i) list += "198.51.100." + std::to_string(i) + (i < 200 ? "," : "]");
+  auto set = compile_clean(
+      "alert ip " + list + " any -> $HOME_NET any (msg:\"bad src\"; threshold:type limit, track by_src, count 1, seconds 60; sid:1;)\n"
+      "alert ip $HOME_NET any -> [203.0.113.7,203.0.113.8] any (msg:\"bad dst\"; sid:2;)\n"
+      "alert tcp [192.0.2.1] any <> $HOME_NET 22 (msg:\"both ways\"; sid:3;)\n");
+  Scanner scanner(set);
+  CHECK(scan_sids(scanner, tcp_packet("198.51.100.77", 1, "10.0.0.1", 80, "x")) == std::vector<uint32_t>{1});
+  CHECK(scan_sids(scanner, tcp_packet("198.51.100.201", 1, "10.0.0.1", 80, "x")).empty());
+  CHECK(scan_sids(scanner, tcp_packet("198.51.100.77", 1, "8.8.8.8", 80, "x")).empty());
+  CHECK(scan_sids(scanner, tcp_packet("10.0.0.1", 1, "203.0.113.8", 80, "x")) == std::vector<uint32_t>{2});
+  CHECK(scan_sids(scanner, tcp_packet("192.0.2.1", 5555, "10.0.0.1", 22, "x")) == std::vector<uint32_t>{3});
+  CHECK(scan_sids(scanner, tcp_packet("10.0.0.1", 22, "192.0.2.1", 5555, "x")) == std::vector<uint32_t>{3});
+  CHECK(scan_sids(scanner, tcp_packet("10.0.0.1", 23, "192.0.2.1", 5555, "x")).empty());
+}

@@ -4,8 +4,10 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <string>
 
@@ -37,6 +39,7 @@ TEST_CASE("corpus: every robustness and mixed capture decodes, packet counts mat
   size_t files = 0;
   uint64_t packets = 0;
   uint64_t flows = 0;
+  std::map<std::string, uint64_t> anomalies;  // kind -> count, over the whole corpus
   for (const auto& entry : manifest.at("files")) {
     const std::string file = entry.at("file").get<std::string>();
     if (file.rfind("robustness/", 0) != 0 && file.rfind("mixed/", 0) != 0) continue;
@@ -64,10 +67,16 @@ TEST_CASE("corpus: every robustness and mixed capture decodes, packet counts mat
     CHECK(stats.packets == expected);
     CHECK(stats.flows.created == stats.flows.ended);
     CHECK(sink.by_type[EventType::flow] == stats.flows.ended);
+    for (const auto& [kind, count] : stats.decoder.anomalies) anomalies[kind] += count;
+    if (std::getenv("VIGIL_CORPUS_VERBOSE") != nullptr) {
+      for (const auto& [kind, count] : stats.decoder.anomalies) std::cerr << file << " " << kind << " " << count << "\n";
+    }
     ++files;
     packets += stats.packets;
     flows += stats.flows.created;
   }
   CHECK(files > 500);
-  WARN("corpus: " << files << " files, " << packets << " packets, " << flows << " flows");
+  std::string kinds;
+  for (const auto& [kind, count] : anomalies) kinds += " " + kind + "=" + std::to_string(count);
+  WARN("corpus: " << files << " files, " << packets << " packets, " << flows << " flows; anomalies:" << kinds);
 }

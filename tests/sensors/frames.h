@@ -41,11 +41,13 @@ inline Bytes cat(std::initializer_list<Bytes> parts) {
 
 inline IpAddress ip(std::string_view s) { return IpAddress::parse(s).value(); }
 inline Bytes v4_bytes(std::string_view s) {
-  const auto& b = ip(s).bytes();
+  const IpAddress address = ip(s);
+  const auto& b = address.bytes();
   return Bytes(b.begin() + 12, b.end());
 }
 inline Bytes v6_bytes(std::string_view s) {
-  const auto& b = ip(s).bytes();
+  const IpAddress address = ip(s);
+  const auto& b = address.bytes();
   return Bytes(b.begin(), b.end());
 }
 

@@ -88,7 +88,7 @@ TEST_CASE("processor: anomaly events are rate limited per kind, always counted",
   options.anomaly_events_per_kind = 3;
   Harness h(nullptr, options);
   Bytes truncated = ether(0x0800, ipv4(kProtoUdp, udp(1, 2, text("abcdef"))));
-  truncated.resize(truncated.size() - 3);
+  truncated.erase(truncated.end() - 3, truncated.end());
   for (int i = 0; i < 5; ++i) h.feed(truncated, seconds(1) + i);
   h.feed(Bytes(8, 0), seconds(2));  // too short for Ethernet
   h.feed(ipv4(kProtoUdp, udp(1, 2)), seconds(3), 147);  // a link type we do not decode

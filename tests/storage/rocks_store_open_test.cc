@@ -1,3 +1,5 @@
+#include <rocksdb/comparator.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 
@@ -81,6 +83,32 @@ TEST_CASE("another program's RocksDB store is refused", "[storage]") {
   REQUIRE(!store);
   CHECK(mentions(store.error(), tmp.sub()));
   CHECK(mentions(store.error(), "not a vigil data dir"));
+  std::vector<std::string> names;
+  REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), tmp.sub(), &names).ok());
+  CHECK(names == std::vector<std::string>{"default"});  // nothing of ours was added to it
+}
+
+TEST_CASE("a store whose creation stopped early is finished on the next open", "[storage]") {
+  TempDir tmp;
+  SECTION("before the column families existed") {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(options, tmp.sub(), &db).ok());
+    REQUIRE(db->Close().ok());
+    delete db;
+  }
+  SECTION("before the schema version was written") {
+    { auto store = open_store(tmp.sub()); }
+    testing::RawStore raw(tmp.sub());
+    raw.erase("meta", "schema_version");
+  }
+  StoreOptions read_only;
+  read_only.read_only = true;
+  CHECK(!RocksStore::open(tmp.sub(), read_only));  // a reader never finishes someone's creation
+  auto store = open_store(tmp.sub());
+  CHECK(store->schema_version() == RocksStore::kSchemaVersion);
+  REQUIRE(store->append(std::vector<Event>{alert_event(1, 1)}));
 }
 
 TEST_CASE("a corrupt store is an error naming the dir, not a crash", "[storage]") {
@@ -126,7 +154,7 @@ TEST_CASE("a store written by a newer schema is refused with both versions named
   }
 }
 
-TEST_CASE("a newer schema's extra column family still gets the newer-schema message", "[storage]") {
+TEST_CASE("a newer schema's extra column family with its own comparator still gets the newer-schema message", "[storage]") {
   TempDir tmp;
   { auto store = open_store(tmp.sub()); }
   {
@@ -142,7 +170,9 @@ TEST_CASE("a newer schema's extra column family still gets the newer-schema mess
     rocksdb::DB* db = nullptr;
     REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), tmp.sub(), descriptors, &handles, &db).ok());
     rocksdb::ColumnFamilyHandle* added = nullptr;
-    REQUIRE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "sensors_v9", &added).ok());
+    rocksdb::ColumnFamilyOptions reversed;  // options this build cannot open the family with
+    reversed.comparator = rocksdb::ReverseBytewiseComparator();
+    REQUIRE(db->CreateColumnFamily(reversed, "sensors_v9", &added).ok());
     handles.push_back(added);
     for (auto* handle : handles) REQUIRE(db->DestroyColumnFamilyHandle(handle).ok());
     REQUIRE(db->Close().ok());

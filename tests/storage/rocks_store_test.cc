@@ -343,6 +343,58 @@ TEST_CASE("incident numbers increase, never repeat and survive a reopen", "[stor
   CHECK(*unique.rbegin() == 203);
 }
 
+TEST_CASE("several threads append, query and store incidents at once", "[storage]") {
+  TempDir tmp;
+  auto store = open_store(tmp.sub());
+  // Built up front: Catch assertions (the builders have some) are for the test's own thread.
+  std::vector<std::vector<std::vector<Event>>> batches(4);
+  for (uint64_t writer = 0; writer < 4; ++writer) {
+    for (uint64_t batch = 0; batch < 25; ++batch) {
+      auto& events = batches[writer].emplace_back();
+      for (uint64_t i = 0; i < 4; ++i) {
+        events.push_back(alert_event(seconds(static_cast<Timestamp>(batch)), writer * 1000 + batch * 10 + i));
+      }
+    }
+  }
+  std::vector<std::thread> threads;
+  std::vector<int> failures(5, 0);
+  for (uint64_t writer = 0; writer < 4; ++writer) {
+    threads.emplace_back([&store, &failures, &batches, writer] {
+      for (uint64_t batch = 0; batch < 25; ++batch) {
+        if (!store->append(batches[writer][batch])) ++failures[writer];
+        // Alternates new / acknowledged and ends acknowledged (batch 24).
+        Incident incident = make_incident(writer + 1, batch % 2 ? IncidentState::new_ : IncidentState::acknowledged,
+                                          seconds(static_cast<Timestamp>(writer)));
+        if (!store->put(incident)) ++failures[writer];
+      }
+    });
+  }
+  threads.emplace_back([&store, &failures] {
+    for (int i = 0; i < 50; ++i) {
+      EventQuery query;
+      query.signature_id = 2001;
+      if (!store->query(query)) ++failures[4];
+      if (!store->list({})) ++failures[4];
+    }
+  });
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == std::vector<int>(5, 0));
+  auto all = store->query(all_oldest_first());
+  REQUIRE(all);
+  CHECK(all->size() == 400);
+  auto incidents = store->list({});
+  REQUIRE(incidents);
+  CHECK(incidents->size() == 4);
+  IncidentQuery acknowledged;
+  acknowledged.state = IncidentState::acknowledged;  // every writer's last put
+  auto moved = store->list(acknowledged);
+  REQUIRE(moved);
+  CHECK(moved->size() == 4);
+  store.reset();
+  testing::RawStore raw(tmp.sub());
+  CHECK(raw.keys("index", "state|").size() == 4);  // no state entry left behind by a racing put
+}
+
 TEST_CASE("state keys are put, read, replaced and erased", "[storage]") {
   TempDir tmp;
   auto store = open_store(tmp.sub());

@@ -167,6 +167,9 @@ class RawStore {
   void put(const std::string& family, const std::string& key, const std::string& value) {
     REQUIRE(db_->Put(rocksdb::WriteOptions(), cf(family), key, value).ok());
   }
+  void erase(const std::string& family, const std::string& key) {
+    REQUIRE(db_->Delete(rocksdb::WriteOptions(), cf(family), key).ok());
+  }
   // Keys of one column family that start with `prefix`, in order.
   std::vector<std::string> keys(const std::string& family, const std::string& prefix) {
     std::vector<std::string> out;

@@ -4,6 +4,7 @@
 // thread) owns it; nothing inside is shared or locked.
 #pragma once
 
+#include <functional>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -89,6 +90,10 @@ class Correlator {
   // Tells the correlator that someone else changed an incident (the control API resolved it, say).
   // A resolved or closed incident stops deduplicating: the next match opens a new incident.
   void incident_changed(const Incident& incident);
+
+  // Called on the flushing thread with each incident as flush() wrote it (raised or updated): how
+  // replay's summary, and later forwarders, learn what changed.
+  void set_incident_listener(std::function<void(const Incident&)> listener);
 
   // False while the open incidents could not be read from the store.
   bool ready() const;

@@ -69,6 +69,7 @@ struct DecoderStats {
   uint64_t fragments = 0;       // IPv4 or IPv6 fragments (not reassembled)
   uint64_t non_ip = 0;
   uint64_t snap_truncated = 0;
+  uint64_t ipv4_tso = 0;  // IPv4 total length 0 (captured before segmentation offload): length taken from the capture
   uint64_t invalid = 0;                                      // packets with status invalid/unsupported
   std::map<std::string, uint64_t, std::less<>> anomalies;   // by kind, fatal or not
 };

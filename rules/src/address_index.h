@@ -1,0 +1,36 @@
+// AddressIndex: finds the rules whose (narrow) address side contains a given IP with one binary
+// search, instead of testing each rule — how IP-reputation rules with thousands of addresses stay
+// cheap. Built by RuleSetImpl from disjoint "elementary" intervals over all rules' ranges.
+// Thread contract: immutable after build(); shared by all scanners.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "range_set.h"
+#include "u128.h"
+#include "vigil/core/ip.h"
+
+namespace vigil::rules {
+
+class AddressIndex {
+ public:
+  void add(const RangeSet<U128>& ranges, uint32_t rule);
+  void build();
+  bool empty() const { return starts_.empty(); }
+  std::span<const uint32_t> lookup(const IpAddress& address) const;
+
+ private:
+  struct Event {
+    U128 at;
+    uint32_t rule;
+    bool open;
+  };
+  std::vector<Event> events_;
+  std::vector<U128> starts_;        // segment i covers [starts_[i], starts_[i+1])
+  std::vector<uint32_t> offsets_;   // segment i's rules: rules_[offsets_[i] .. offsets_[i+1])
+  std::vector<uint32_t> rules_;
+};
+
+}  // namespace vigil::rules
