@@ -419,7 +419,7 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const std::string& dir, con
   if (auto loaded = impl->load_meta(*fresh); !loaded) {
     return fail(loaded.error());
   }
-  logger()->info("opened data dir {} (schema {}{})", dir, impl->schema_version,
+  logger()->debug("opened data dir {} (schema {}{})", dir, impl->schema_version,
                  options.read_only ? ", read-only" : "");
   return std::unique_ptr<RocksStore>(new RocksStore(std::move(impl)));
 }

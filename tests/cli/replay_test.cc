@@ -45,6 +45,12 @@ TEST_CASE("replay --eve - prints only EVE alert lines on stdout, identical to th
     CHECK(a.contains("flow_id"));
     CHECK(a["alert"].contains("signature_id"));
   }
+  // Alert counts as samples/check_rules_cover.py (an independent model of the rules) predicts them.
+  const std::map<uint32_t, int> expected{{9000001, 1}, {9000002, 3}, {9000003, 1}, {9000004, 2}, {9000005, 5},
+                                         {9000010, 1}, {9000011, 1}, {9000012, 2}, {9000013, 2}, {9000014, 2},
+                                         {9000015, 1}, {9000016, 1}, {9000017, 1}, {9000020, 3}, {9000021, 2},
+                                         {9000022, 1}, {9000030, 20}, {9000031, 20}};
+  CHECK(count_by_sid(alerts) == expected);
   CHECK(r.out == read_file(kGolden));
   // The summary went to stderr.
   CHECK(r.err.find("Alerts by signature") != std::string::npos);

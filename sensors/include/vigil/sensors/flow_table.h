@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
-#include <memory>
 #include <unordered_map>
 
 #include "vigil/core/interfaces.h"

@@ -1,0 +1,10 @@
+# Regenerates the bundled sample and fails unless it is byte-identical to the committed one.
+execute_process(COMMAND ${PYTHON} ${SOURCE_DIR}/samples/make_sample.py ${OUT} RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "samples/make_sample.py failed (${rc})")
+endif()
+file(SHA256 ${OUT} regenerated)
+file(SHA256 ${SOURCE_DIR}/samples/sample.pcap committed)
+if(NOT regenerated STREQUAL committed)
+  message(FATAL_ERROR "samples/sample.pcap differs from what samples/make_sample.py generates")
+endif()
