@@ -45,15 +45,7 @@ Result<void> IncidentBook::load_open(const std::unordered_set<std::string>& rule
     if (!incident.is_open() || !rule_ids.count(incident.rule_id)) continue;
     std::string key = dedup_key(incident.rule_id, incident.group_key);
     if (open_.count(key)) continue;  // newest first: the newest open incident of a key wins
-    OpenIncident entry;
-    entry.id = incident.id;
-    entry.event_count = incident.event_count;
-    entry.ref_count = incident.events.size();
-    for (const auto& observable : incident.observables) {
-      if (entry.observables.size() >= max_observables_) break;
-      entry.observables.push_back(observable);
-    }
-    open_.emplace(std::move(key), std::move(entry));
+    open_.emplace(std::move(key), tracked(incident));
   }
   return ok();
 }
@@ -119,17 +111,19 @@ void IncidentBook::changed(const Incident& incident) {
     return;
   }
   // Reopened by a person: it deduplicates again unless a newer incident took its key meanwhile.
-  if (!open_.count(key)) {
-    OpenIncident entry;
-    entry.id = incident.id;
-    entry.event_count = incident.event_count;
-    entry.ref_count = incident.events.size();
-    for (const auto& observable : incident.observables) {
-      if (entry.observables.size() >= max_observables_) break;
-      entry.observables.push_back(observable);
-    }
-    open_.emplace(std::move(key), std::move(entry));
+  if (!open_.count(key)) open_.emplace(std::move(key), tracked(incident));
+}
+
+OpenIncident IncidentBook::tracked(const Incident& incident) const {
+  OpenIncident entry;
+  entry.id = incident.id;
+  entry.event_count = incident.event_count;
+  entry.ref_count = incident.events.size();
+  for (const auto& observable : incident.observables) {
+    if (entry.observables.size() >= max_observables_) break;
+    entry.observables.push_back(observable);
   }
+  return entry;
 }
 
 void IncidentBook::forget_if(const std::string& key, const std::string& id) {

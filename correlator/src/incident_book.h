@@ -67,6 +67,8 @@ class IncidentBook {
 
   void merge_into(Incident& incident, const PendingWrite& pending) const;
   void forget_if(const std::string& key, const std::string& id);
+  // What deduplication keeps of an open incident read from the store or changed by a person.
+  OpenIncident tracked(const Incident& incident) const;
 
   IncidentStore* store_;
   size_t max_observables_;
