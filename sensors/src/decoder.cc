@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <span>
 
 #include "vigil/core/event.h"
 
@@ -70,8 +71,12 @@ std::string_view view_of(const uint8_t* p, size_t n) {
 // One decode call: the frame, the packet being filled and the result so far.
 class FrameDecoder {
  public:
-  FrameDecoder(const RawPacket& raw, rules::Packet& out, DecoderStats& stats)
-      : data_(raw.data), len_(raw.data == nullptr ? 0 : raw.caplen), out_(out), stats_(stats) {
+  FrameDecoder(const RawPacket& raw, rules::Packet& out, DecoderStats& stats, bool reassembled = false)
+      : data_(raw.data),
+        len_(raw.data == nullptr ? 0 : raw.caplen),
+        reassembled_(reassembled),
+        out_(out),
+        stats_(stats) {
     // Bytes the snap length cut off: lengths in headers may point this far past the capture.
     snap_missing_ = raw.wire_len > len_ ? raw.wire_len - len_ : 0;
   }
@@ -223,7 +228,7 @@ class FrameDecoder {
     if (total_len < header_len) return invalid(kIpv4IplenSmallerThanHlen);
     if (header_len > have || !fit_length(offset, total_len)) return invalid(kIpv4TruncPkt);
 
-    ++stats_.ipv4;
+    if (!reassembled_) ++stats_.ipv4;
     out_.ip_version = 4;
     out_.src = IpAddress::v4_bytes(ip + 12);
     out_.dst = IpAddress::v4_bytes(ip + 16);
@@ -241,13 +246,22 @@ class FrameDecoder {
     if (more_fragments || frag_offset != 0) {
       out_.ip_fragment = true;
       ++stats_.fragments;
-      if (frag_offset != 0) {
-        out_.payload = view_of(body, body_len);
-        result_.has_transport = false;
-        return result_;
-      }
+      result_.is_fragment = true;
+      result_.fragment = FragmentInfo{std::span(ip, header_len), std::span(body, body_len),
+                                      static_cast<uint32_t>(frag_offset) * 8, out_.ip_id, out_.proto,
+                                      more_fragments, 0};
+      return fragment_data(body, body_len);
     }
     return transport(out_.proto, body, body_len);
+  }
+
+  // Any fragment, the first included: its transport header is judged on the reassembled
+  // datagram (a first fragment may cut it short on purpose, the tiny-fragment evasion), so a
+  // fragment has no ports and is counted as TCP/UDP/... once, after reassembly.
+  DecodeResult fragment_data(const uint8_t* body, size_t body_len) {
+    out_.payload = view_of(body, body_len);
+    result_.has_transport = false;
+    return result_;
   }
 
   static bool ipv4_options_valid(const uint8_t* ip, size_t header_len) {
@@ -275,7 +289,7 @@ class FrameDecoder {
     size_t total_len = 40 + static_cast<size_t>(load_be16(ip + 4));
     if (!fit_length(offset, total_len)) return invalid(kIpv6TruncPkt);
 
-    ++stats_.ipv6;
+    if (!reassembled_) ++stats_.ipv6;
     out_.ip_version = 6;
     out_.src = IpAddress::v6_bytes(ip + 8);
     out_.dst = IpAddress::v6_bytes(ip + 24);
@@ -283,7 +297,7 @@ class FrameDecoder {
 
     uint8_t next = ip[6];
     size_t pos = 40;
-    bool fragment_tail = false;  // a fragment with a non-zero offset: no transport header here
+    size_t next_at = 6;          // where the byte naming the current header sits
     for (int count = 0;; ++count) {
       if (next != kIpProtoHopOpts && next != kIpProtoRouting && next != kIpProtoFragment && next != kIpProtoAh &&
           next != kIpProtoDstOpts && next != kIpProtoMobility) {
@@ -303,7 +317,10 @@ class FrameDecoder {
           out_.ip_fragment = true;
           out_.ip_id = static_cast<uint16_t>(load_be32(ext + 4) & 0xffff);
           ++stats_.fragments;
-          if (frag_offset != 0) fragment_tail = true;
+          result_.is_fragment = true;
+          result_.fragment = FragmentInfo{std::span(ip, pos), std::span(ext + 8, total_len - pos - 8),
+                                          static_cast<uint32_t>(frag_offset) * 8, load_be32(ext + 4), ext[0],
+                                          more_fragments, static_cast<uint16_t>(next_at)};
         }
       } else if (next == kIpProtoAh) {
         ext_len = (static_cast<size_t>(ext[1]) + 2) * 4;
@@ -312,19 +329,16 @@ class FrameDecoder {
       }
       if (ext_len > total_len - pos) return invalid(kIpv6TruncExthdr);
       next = ext[0];
+      next_at = pos;
       pos += ext_len;
-      if (fragment_tail) break;
+      if (result_.is_fragment) break;
     }
 
     out_.proto = next;
     out_.ip_header = view_of(ip, pos);
     const uint8_t* body = ip + pos;
     const size_t body_len = total_len - pos;
-    if (fragment_tail) {
-      out_.payload = view_of(body, body_len);
-      result_.has_transport = false;
-      return result_;
-    }
+    if (result_.is_fragment) return fragment_data(body, body_len);
     if (next == kIpProtoNoNext) {
       result_.has_transport = true;
       return result_;
@@ -421,6 +435,7 @@ class FrameDecoder {
 
   const uint8_t* data_;
   size_t len_;
+  bool reassembled_ = false;  // a rebuilt datagram: its IP layer was counted with its fragments
   size_t snap_missing_ = 0;
   rules::Packet& out_;
   DecoderStats& stats_;
@@ -466,5 +481,17 @@ DecodeResult Decoder::decode(int link_type, const RawPacket& raw, rules::Packet&
   if (result.snap_truncated) ++stats_.snap_truncated;
   return result;
 }
+
+DecodeResult Decoder::decode_reassembled(int ip_version, const RawPacket& raw, rules::Packet& out) {
+  out = rules::Packet{};
+  out.timestamp = raw.ts;
+  const DecodeResult result =
+      FrameDecoder(raw, out, stats_, true).run(ip_version == 6 ? kLinkIpv6 : kLinkIpv4);
+  if (!result.anomaly.empty()) count_kind(stats_.anomalies, result.anomaly);
+  if (result.status == DecodeStatus::invalid) ++stats_.invalid;
+  return result;
+}
+
+void Decoder::count_anomaly(std::string_view kind) { count_kind(stats_.anomalies, kind); }
 
 }  // namespace vigil::sensors

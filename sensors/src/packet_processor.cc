@@ -12,7 +12,8 @@ PacketProcessor::PacketProcessor(SensorIdentity identity, std::shared_ptr<const 
     : identity_(std::move(identity)),
       sink_(sink),
       options_(options),
-      flows_(sink, identity_, options.flows) {
+      flows_(sink, identity_, options.flows),
+      defrag_(options.defrag) {
   set_rules(std::move(rules));
 }
 
@@ -27,16 +28,15 @@ void PacketProcessor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
 }
 
 void PacketProcessor::process(int link_type, const RawPacket& raw) {
+  maybe_emit_stats(raw.ts);
   rules::Packet packet;
-  const DecodeResult result = decoder_.decode(link_type, raw, packet);
+  DecodeResult result = decoder_.decode(link_type, raw, packet);
   if (!result.anomaly.empty()) emit_anomaly(result.anomaly, packet);
   if (!result.decoded()) return;
-  if (!result.has_transport) {
-    ++untracked_fragments_;
-    return;
-  }
+  uint32_t packet_bytes = raw.wire_len;
+  if (result.is_fragment && !reassemble(result, packet, packet_bytes)) return;
 
-  Flow& flow = flows_.update(packet, raw.wire_len);
+  Flow& flow = flows_.update(packet, packet_bytes);
   if (!scanner_) return;
   matches_.clear();
   scanner_->scan(packet, matches_);
@@ -107,6 +107,8 @@ SensorStats PacketProcessor::stats() const {
   stats.bytes = stats.decoder.bytes;
   stats.flows = flows_.stats();
   stats.untracked_fragments = untracked_fragments_;
+  stats.defrag = defrag_.stats();
+  stats.drops = drops_;
   stats.alerts = alerts_;
   stats.anomaly_events = anomaly_events_;
   stats.anomaly_events_suppressed = anomaly_events_suppressed_;
@@ -133,6 +135,17 @@ std::vector<std::pair<std::string, uint64_t>> PacketProcessor::counters() const 
       {"decoder.ipv4_tso", s.decoder.ipv4_tso},
       {"decoder.invalid", s.decoder.invalid},
       {"decoder.untracked_fragments", s.untracked_fragments},
+      {"defrag.fragments", s.defrag.fragments},
+      {"defrag.reassembled", s.defrag.reassembled},
+      {"defrag.timeout", s.defrag.timed_out},
+      {"defrag.evicted", s.defrag.evicted},
+      {"defrag.dropped", s.defrag.dropped},
+      {"defrag.overlaps", s.defrag.overlaps},
+      {"defrag.active", s.defrag.active},
+      {"defrag.memory", s.defrag.memory},
+      {"capture.kernel_drops", s.drops.kernel},
+      {"capture.interface_drops", s.drops.interface},
+      {"capture.queue_drops", s.drops.queue},
       {"flow.created", s.flows.created},
       {"flow.ended", s.flows.ended},
       {"flow.timeout", s.flows.timed_out},

@@ -267,11 +267,15 @@ TEST_CASE("decoder: IPv4 fragments", "[sensors][decoder]") {
   const Bytes head(udp_full.begin(), udp_full.begin() + 48);
   const auto f = decode(kLinkEthernet, ether(0x0800, ipv4(first, kProtoUdp, head)), &decoder);
   REQUIRE(f.result.decoded());
-  CHECK(f.result.has_transport);
+  // Even the first fragment's transport header waits for reassembly (tiny-fragment evasion).
+  CHECK_FALSE(f.result.has_transport);
+  CHECK(f.result.is_fragment);
+  CHECK(f.result.fragment.offset == 0);
+  CHECK(f.result.fragment.more);
+  CHECK(f.result.fragment.data.size() == 48);
   CHECK(f.packet.ip_fragment);
-  CHECK(f.packet.src_port == 4000);
-  CHECK(f.packet.dst_port == 53);
-  CHECK(f.packet.payload.size() == 40);
+  CHECK(f.packet.src_port == 0);
+  CHECK(f.packet.payload.size() == 48);
 
   Ip4Spec second;
   second.frag = 6;  // offset 48 bytes, last fragment
@@ -283,8 +287,12 @@ TEST_CASE("decoder: IPv4 fragments", "[sensors][decoder]") {
   CHECK(s.packet.proto == kProtoUdp);
   CHECK(s.packet.src_port == 0);
   CHECK(s.packet.payload.size() == tail.size());
+  CHECK(s.result.fragment.offset == 48);
+  CHECK_FALSE(s.result.fragment.more);
+  CHECK(s.result.fragment.id == 0x1234);
   CHECK(decoder.stats().fragments == 2);
-  CHECK(decoder.stats().udp == 1);
+  CHECK(decoder.stats().ipv4 == 2);
+  CHECK(decoder.stats().udp == 0);  // counted once the datagram is whole
 }
 
 TEST_CASE("decoder: IPv4 header errors are named anomalies", "[sensors][decoder]") {
@@ -358,8 +366,11 @@ TEST_CASE("decoder: IPv6 extension headers are skipped to the transport", "[sens
                               &decoder);
     REQUIRE(first.result.decoded());
     CHECK(first.packet.ip_fragment);
-    CHECK(first.result.has_transport);
-    CHECK(first.packet.dst_port == 9);
+    CHECK_FALSE(first.result.has_transport);
+    CHECK(first.result.fragment.id == 0xabcd);
+    CHECK(first.result.fragment.proto == kProtoUdp);
+    CHECK(first.result.fragment.header.size() == 40);
+    CHECK(first.result.fragment.next_header_at == 6);
     const auto later = decode(kLinkIpv6, ipv6(44, cat({ipv6_frag(kProtoUdp, 2, false), text("tail")})), &decoder);
     REQUIRE(later.result.decoded());
     CHECK(later.packet.ip_fragment);

@@ -118,12 +118,12 @@ TEST_CASE("processor: a finding on a usable packet still reaches the flow table"
   CHECK(h.processor.stats().flows.created == 1);
 }
 
-TEST_CASE("processor: later fragments are neither tracked nor scanned", "[sensors][processor]") {
+TEST_CASE("processor: a lone fragment waits for reassembly: no flow, no detection", "[sensors][processor]") {
   Harness h;
   Ip4Spec tail;
   tail.frag = 10;
   h.feed(ether(0x0800, ipv4(tail, kProtoUdp, text("fragment tail"))), seconds(1));
-  CHECK(h.processor.stats().untracked_fragments == 1);
+  CHECK(h.processor.stats().defrag.active == 1);
   CHECK(h.processor.stats().flows.created == 0);
 }
 

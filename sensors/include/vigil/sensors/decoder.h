@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -40,14 +41,31 @@ enum class DecodeStatus : uint8_t {
   unsupported_link,  // link type this decoder does not know; anomaly "link.unsupported_type"
 };
 
+// What the defragmenter needs of one IPv4 or IPv6 fragment; views into the frame.
+struct FragmentInfo {
+  // IPv4: the header with options. IPv6: the fixed header and the extension headers before the
+  // fragment header (the unfragmentable part).
+  std::span<const uint8_t> header;
+  std::span<const uint8_t> data;  // the fragment's share of the datagram's payload
+  uint32_t offset = 0;            // in bytes
+  uint32_t id = 0;                // IPv4 identification or IPv6 fragment identification
+  uint8_t proto = 0;              // protocol of the reassembled payload
+  bool more = false;              // more fragments follow
+  // IPv6: where in `header` the next-header byte naming the fragment header sits.
+  uint16_t next_header_at = 0;
+};
+
 struct DecodeResult {
   DecodeStatus status = DecodeStatus::decoded;
   // Empty, or a static anomaly kind such as "ipv4.trunc_pkt". With status `decoded` it is a
   // non-fatal finding (e.g. "ipv4.opt_malformed") and the packet is still usable.
   std::string_view anomaly;
-  // False for IP fragments other than the first: the transport header is not in this packet,
-  // so it is neither flow-tracked nor scanned until reassembly exists.
+  // False for IP fragments (the first one too): the transport header is decoded once the
+  // datagram is reassembled.
   bool has_transport = false;
+  // Set for every IPv4/IPv6 fragment (not for an atomic fragment): what reassembly needs.
+  bool is_fragment = false;
+  FragmentInfo fragment;
   // The capture's snap length cut the frame; lengths were clipped to what was captured.
   bool snap_truncated = false;
 
@@ -66,7 +84,7 @@ struct DecoderStats {
   uint64_t other_ip_proto = 0;  // IP packets whose transport is none of the above (GRE, ESP, ...)
   uint64_t vlan = 0;            // frames with at least one 802.1Q / 802.1ad tag
   uint64_t vlan_qinq = 0;       // frames with two or more tags
-  uint64_t fragments = 0;       // IPv4 or IPv6 fragments (not reassembled)
+  uint64_t fragments = 0;       // IPv4 or IPv6 fragments as captured
   uint64_t non_ip = 0;
   uint64_t snap_truncated = 0;
   uint64_t ipv4_tso = 0;  // IPv4 total length 0 (captured before segmentation offload): length taken from the capture
@@ -78,6 +96,13 @@ class Decoder {
  public:
   // Fills `out` (reset first; out.timestamp = raw.ts). Never reads outside raw.data[0, caplen).
   DecodeResult decode(int link_type, const RawPacket& raw, rules::Packet& out);
+
+  // Decodes a datagram the defragmenter rebuilt (an IPv4 or IPv6 packet, no link layer). It is
+  // not counted again in packets/bytes/ipv4/ipv6; its transport and anomalies are.
+  DecodeResult decode_reassembled(int ip_version, const RawPacket& raw, rules::Packet& out);
+
+  // Counts an anomaly found outside the decoder (reassembly) with the decoder's own.
+  void count_anomaly(std::string_view kind);
 
   const DecoderStats& stats() const { return stats_; }
 

@@ -17,6 +17,7 @@
 #include "vigil/rules/scanner.h"
 #include "vigil/sensors/decoder.h"
 #include "vigil/sensors/flow_table.h"
+#include "vigil/sensors/ip_defragmenter.h"
 #include "vigil/sensors/packet_source.h"
 #include "vigil/sensors/sensor_identity.h"
 
@@ -26,6 +27,17 @@ struct ProcessorOptions {
   FlowTableOptions flows;
   // Anomaly events per anomaly kind; later ones are only counted. 0 turns anomaly events off.
   uint64_t anomaly_events_per_kind = 10;
+  DefragOptions defrag;
+  // A `stats` event each time packet time moves on this much (replay); 0: none. Live sensors
+  // emit on wall time instead (LiveSensor calls emit_stats()).
+  Duration stats_interval = 0;
+};
+
+// Drops that happen before a packet reaches the processor, reported in its stats.
+struct CaptureDrops {
+  uint64_t kernel = 0;     // pcap_stats: the kernel's buffer was full
+  uint64_t interface = 0;  // pcap_stats: the interface or driver dropped
+  uint64_t queue = 0;      // a worker's input queue was full (live capture only; replay waits)
 };
 
 struct SensorStats {
@@ -33,7 +45,9 @@ struct SensorStats {
   uint64_t bytes = 0;  // captured bytes
   DecoderStats decoder;
   FlowTableStats flows;
-  uint64_t untracked_fragments = 0;  // non-first fragments: no flow, no detection (no reassembly yet)
+  uint64_t untracked_fragments = 0;  // fragments that could not be reassembled (cut by the snap length)
+  DefragStats defrag;
+  CaptureDrops drops;
   uint64_t alerts = 0;
   uint64_t anomaly_events = 0;             // anomaly events emitted
   uint64_t anomaly_events_suppressed = 0;  // anomalies over the per-kind limit
@@ -51,6 +65,12 @@ class PacketProcessor {
   void process(int link_type, const RawPacket& raw);
   // End of capture: every flow ends with reason "shutdown".
   void finish();
+  // Lets time pass without packets (idle live capture): flows and fragments expire if due.
+  void advance_time(Timestamp now);
+  // Emits one `stats` event with counters() at time `now`.
+  void emit_stats(Timestamp now);
+  // The capture's drop counters, cumulative, for counters() and stats events.
+  void set_capture_drops(const CaptureDrops& drops) { drops_ = drops; }
   // Swaps in a new rule set (reload) between two packets; flows and their flowbits stay.
   void set_rules(std::shared_ptr<const rules::RuleSet> rules);
 
@@ -61,6 +81,10 @@ class PacketProcessor {
 
  private:
   void emit_anomaly(std::string_view kind, const rules::Packet& packet);
+  // Fragments wait in defrag_; true when `packet` is now a whole reassembled datagram
+  // (packet_processor_defrag.cc).
+  bool reassemble(DecodeResult& result, rules::Packet& packet, uint32_t& packet_bytes);
+  void maybe_emit_stats(Timestamp now);
   void emit_alert(const rules::RuleInfo& rule, const rules::Packet& packet);
 
   SensorIdentity identity_;
@@ -68,6 +92,10 @@ class PacketProcessor {
   ProcessorOptions options_;
   Decoder decoder_;
   FlowTable flows_;
+  IpDefragmenter defrag_;
+  std::vector<std::string_view> defrag_anomalies_;  // reused per fragment
+  CaptureDrops drops_;
+  Timestamp next_stats_ = 0;  // packet time of the next stats event; 0 until the first packet
   std::optional<rules::Scanner> scanner_;
   std::vector<const rules::RuleInfo*> matches_;  // reused per packet
   std::map<std::string, uint64_t, std::less<>> anomaly_events_by_kind_;
