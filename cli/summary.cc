@@ -28,8 +28,41 @@ void ReplayTotals::add(const sensors::SensorStats& stats) {
   packets += stats.packets;
   bytes += stats.bytes;
   flows += stats.flows.created;
-  for (const auto& [kind, count] : stats.decoder.anomalies) anomalies += count;
+  for (const auto& [kind, count] : stats.decoder.anomalies) {
+    anomalies += count;
+    anomalies_by_kind[kind] += count;
+  }
+  kernel_drops += stats.drops.kernel + stats.drops.interface;
+  queue_drops += stats.drops.queue;
+  flow_evictions += stats.flows.evicted;
+  fragments += stats.defrag.fragments;
+  datagrams_reassembled += stats.defrag.reassembled;
+  fragment_evictions += stats.defrag.evicted;
+  fragment_timeouts += stats.defrag.timed_out;
 }
+
+namespace {
+
+// What the sensors counted: drops first (what was missed), then flows, fragments and anomalies.
+void print_counters(std::ostream& out, const ReplayTotals& totals) {
+  out << "\nCounters\n";
+  out << "  packets " << with_thousands(totals.packets) << ", kernel drops " << with_thousands(totals.kernel_drops)
+      << ", queue drops " << with_thousands(totals.queue_drops) << "\n";
+  out << "  flows " << with_thousands(totals.flows) << " (evicted from a full flow table: "
+      << with_thousands(totals.flow_evictions) << ")\n";
+  out << "  IP fragments " << with_thousands(totals.fragments) << " -> " << with_thousands(totals.datagrams_reassembled)
+      << " datagrams reassembled (timed out " << with_thousands(totals.fragment_timeouts)
+      << ", evicted at the memory cap " << with_thousands(totals.fragment_evictions) << ")\n";
+  if (totals.anomalies_by_kind.empty()) {
+    out << "  decode anomalies: none\n";
+    return;
+  }
+  out << "  decode anomalies:";
+  for (const auto& [kind, count] : totals.anomalies_by_kind) out << " " << kind << "=" << with_thousands(count);
+  out << "\n";
+}
+
+}  // namespace
 
 void print_replay_summary(std::ostream& out, const ReplayTotals& totals, const LoadedRules& rules,
                           const ReplayPipeline& pipeline, const std::string& data_dir) {
@@ -48,6 +81,7 @@ void print_replay_summary(std::ostream& out, const ReplayTotals& totals, const L
   out << "Events: " << with_thousands(count_of(EventType::alert)) << " alerts, "
       << with_thousands(count_of(EventType::flow)) << " flows, " << with_thousands(count_of(EventType::anomaly))
       << " anomaly events (" << with_thousands(totals.anomalies) << " decode anomalies counted)\n";
+  print_counters(out, totals);
 
   std::vector<std::pair<uint32_t, SignatureCount>> signatures(pipeline.alerts_by_sid().begin(),
                                                               pipeline.alerts_by_sid().end());

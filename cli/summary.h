@@ -3,6 +3,7 @@
 // Thread contract: main thread.
 #pragma once
 
+#include <map>
 #include <ostream>
 #include <string>
 
@@ -19,6 +20,15 @@ struct ReplayTotals {
   uint64_t anomalies = 0;
   uint64_t flows = 0;
   double seconds = 0;
+  // The sensor counters (summed over captures) for the "Counters" section.
+  uint64_t kernel_drops = 0;
+  uint64_t queue_drops = 0;
+  uint64_t flow_evictions = 0;
+  uint64_t fragments = 0;
+  uint64_t datagrams_reassembled = 0;
+  uint64_t fragment_evictions = 0;
+  uint64_t fragment_timeouts = 0;
+  std::map<std::string, uint64_t> anomalies_by_kind;
   void add(const sensors::SensorStats& stats);
 };
 
