@@ -1,30 +1,19 @@
 #include "vigil/storage/rocks_store.h"
 
-#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
-#include <rocksdb/options.h>
-#include <rocksdb/slice.h>
-#include <rocksdb/snapshot.h>
-#include <rocksdb/write_batch.h>
-#include <spdlog/spdlog.h>
+#include <rocksdb/table.h>
 
 #include <algorithm>
-#include <array>
-#include <cstdint>
 #include <filesystem>
-#include <mutex>
 #include <system_error>
 #include <utility>
 
-#include "schema.h"
-#include "vigil/core/eve_json.h"
+#include "store_impl.h"
 
 namespace vigil::storage {
-namespace {
 
 namespace fs = std::filesystem;
-
-enum Cf : size_t { kEvents, kIncidents, kIndex, kState, kAudit, kMeta };
 
 std::shared_ptr<spdlog::logger> logger() {
   static const std::shared_ptr<spdlog::logger> log = [] {
@@ -55,8 +44,7 @@ Unexpected rocks_failure(const std::string& dir, std::string_view what, const ro
   return fail(error_code(status), "data dir " + dir + ": " + std::string(what) + ": " + status.ToString());
 }
 
-rocksdb::Slice slice(std::string_view text) { return {text.data(), text.size()}; }
-std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+namespace {
 
 // Checked before RocksDB sees the dir, because RocksDB would happily create a store inside any
 // non-empty directory, such as a mistyped path to someone's home. true = a store is to be created.
@@ -110,7 +98,40 @@ Result<uint32_t> parse_schema_version(const std::string& dir, const std::string&
                                             std::to_string(*version) + ", this build reads up to " +
                                             std::to_string(RocksStore::kSchemaVersion) + ")");
   }
+  if (*version < RocksStore::kSchemaVersion) {
+    // Schema 1 existed only in development builds; nothing in the field needs converting.
+    return fail(ErrorCode::unsupported, "data dir " + dir + " was written by an older development build (schema " +
+                                            std::to_string(*version) + "; this build reads schema " +
+                                            std::to_string(RocksStore::kSchemaVersion) +
+                                            "): re-create it, e.g. with `vigil replay`");
+  }
   return static_cast<uint32_t>(*version);
+}
+
+// Events and index take the bulk of the writes: bigger memtables, LZ4 while data is young and
+// ZSTD at the bottom level, where most bytes end up; bloom filters for the point reads that
+// index lookups make. Only table options: a store stays openable with default options (tools,
+// tests, `ldb`).
+rocksdb::ColumnFamilyOptions family_options(const std::string& name) {
+  rocksdb::ColumnFamilyOptions options;
+  const bool bulk = name == schema::kEventsCf || name == schema::kIndexCf;
+  if (bulk) {
+    options.write_buffer_size = 64 << 20;
+    options.max_write_buffer_number = 4;
+    options.target_file_size_base = 64 << 20;
+    options.max_bytes_for_level_base = 256 << 20;
+  }
+  options.compression = rocksdb::kLZ4Compression;
+  options.bottommost_compression = rocksdb::kZSTD;
+  rocksdb::BlockBasedTableOptions table;
+  static const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(256 << 20);
+  table.block_cache = cache;
+  table.block_size = 16 << 10;
+  if (name == schema::kEventsCf || name == schema::kIncidentsCf) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
 }
 
 // Looks at an existing store through a read-only open of the default and meta column families
@@ -165,109 +186,67 @@ Result<void> probe_before_open(const std::string& dir, const rocksdb::DBOptions&
 
 }  // namespace
 
-struct RocksStore::Impl {
-  std::string dir;
-  StoreOptions options;
-  uint32_t schema_version = 0;
-  rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // every CF opened, ours and any others
-  std::array<rocksdb::ColumnFamilyHandle*, schema::kColumnFamilies.size()> cf{};
-  rocksdb::WriteOptions write_options;
-
-  std::mutex incident_mutex;  // put(): the old state read and the new write are one step
-  std::mutex counter_mutex;
-  uint64_t incident_counter = 0;  // last number issued, as stored in meta
-
-  ~Impl() {
-    if (db == nullptr) {
-      return;
-    }
-    for (auto* handle : handles) {
-      const auto status = db->DestroyColumnFamilyHandle(handle);
-      if (!status.ok()) {
-        logger()->error("data dir {}: cannot release a column family handle: {}", dir, status.ToString());
-      }
-    }
-    const auto status = db->Close();
+RocksStore::Impl::~Impl() {
+  writer.reset();  // queued writes finish before the handles go
+  if (db == nullptr) {
+    return;
+  }
+  for (auto* handle : handles) {
+    const auto status = db->DestroyColumnFamilyHandle(handle);
     if (!status.ok()) {
-      logger()->error("data dir {}: close failed: {}", dir, status.ToString());
+      logger()->error("data dir {}: cannot release a column family handle: {}", dir, status.ToString());
     }
-    delete db;
   }
-
-  Result<void> check_writable(std::string_view what) const {
-    if (options.read_only) {
-      return fail(ErrorCode::invalid_argument, "data dir " + dir + " is open read-only: cannot " + std::string(what));
-    }
-    return ok();
+  const auto status = db->Close();
+  if (!status.ok()) {
+    logger()->error("data dir {}: close failed: {}", dir, status.ToString());
   }
+  delete db;
+}
 
-  Result<void> write(rocksdb::WriteBatch& batch, std::string_view what) {
-    const auto status = db->Write(write_options, &batch);
-    if (!status.ok()) {
-      return rocks_failure(dir, what, status);
-    }
-    return ok();
+Result<void> RocksStore::Impl::check_writable(std::string_view what) const {
+  if (options.read_only) {
+    return fail(ErrorCode::invalid_argument, "data dir " + dir + " is open read-only: cannot " + std::string(what));
   }
+  return ok();
+}
 
-  Result<std::optional<std::string>> read(Cf family, std::string_view key, const rocksdb::ReadOptions& read_options,
-                                          std::string_view what) {
-    std::string value;
-    const auto status = db->Get(read_options, cf[family], slice(key), &value);
-    if (status.IsNotFound()) {
-      return std::optional<std::string>();
-    }
-    if (!status.ok()) {
-      return rocks_failure(dir, what, status);
-    }
-    return std::optional<std::string>(std::move(value));
+Result<void> RocksStore::Impl::write(rocksdb::WriteBatch batch, std::string what) {
+  if (auto writable = check_writable(what); !writable) {
+    return writable;
   }
+  return writer->write(std::move(batch), std::move(what));
+}
 
-  Result<bool> is_empty(rocksdb::ColumnFamilyHandle* handle) {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handle));
-    it->SeekToFirst();
-    if (!it->status().ok()) {
-      return rocks_failure(dir, "cannot scan column family " + handle->GetName(), it->status());
-    }
-    return !it->Valid();
+Result<std::optional<std::string>> RocksStore::Impl::read(Cf family, std::string_view key,
+                                                          const rocksdb::ReadOptions& read_options,
+                                                          std::string_view what) {
+  std::string value;
+  const auto status = db->Get(read_options, cf[family], slice(key), &value);
+  if (status.IsNotFound()) {
+    return std::optional<std::string>();
   }
-
-  Result<Event> decode_event(std::string_view key, std::string_view value) {
-    const auto ref = schema::parse_event_key(key);
-    if (!ref) {
-      return fail(ErrorCode::corrupt_data, "data dir " + dir + ": an events key is not 16 bytes long");
-    }
-    const auto where = [&] {
-      return "data dir " + dir + ": event at " + std::to_string(ref->timestamp) + "/" + std::to_string(ref->seq);
-    };
-    if (value.empty() || value[0] != schema::kEventFormatV1) {
-      return fail(ErrorCode::corrupt_data, where() + " has an unknown record format");
-    }
-    auto event = event_from_json(value.substr(1));
-    if (!event) {
-      return fail(event.error().with_context(where()));
-    }
-    // The key is the event's identity; seq is not part of EVE JSON at all.
-    event->timestamp = ref->timestamp;
-    event->seq = ref->seq;
-    return event;
+  if (!status.ok()) {
+    return rocks_failure(dir, what, status);
   }
+  return std::optional<std::string>(std::move(value));
+}
 
-  Result<Incident> decode_incident(std::string_view key, std::string_view value) {
-    const auto where = [&] { return "data dir " + dir + ": incident " + std::string(key); };
-    if (value.empty() || value[0] != schema::kIncidentFormatV1) {
-      return fail(ErrorCode::corrupt_data, where() + " has an unknown record format");
-    }
-    auto incident = incident_from_json(value.substr(1));
-    if (!incident) {
-      return fail(incident.error().with_context(where()));
-    }
-    return incident;
+Result<bool> RocksStore::Impl::is_empty(rocksdb::ColumnFamilyHandle* handle) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handle));
+  it->SeekToFirst();
+  if (!it->status().ok()) {
+    return rocks_failure(dir, "cannot scan column family " + handle->GetName(), it->status());
   }
+  return !it->Valid();
+}
 
-  Result<void> open_db(bool fresh);
-  Result<void> load_meta(bool fresh);
-};
+void RocksStore::Impl::read_view(ReadView& view) {
+  if (!options.read_only) {
+    view.snapshot.emplace(db);
+    view.options.snapshot = view.snapshot->snapshot();
+  }
+}
 
 Result<void> RocksStore::Impl::open_db(bool fresh) {
   rocksdb::DBOptions db_options;
@@ -278,6 +257,11 @@ Result<void> RocksStore::Impl::open_db(bool fresh) {
   // meta and state see few writes; without a bound their unflushed entries would keep every WAL
   // file alive until the default limit (several GB with six column families).
   db_options.max_total_wal_size = 256 << 20;
+  // The writer thread flushes the WAL once per group of batches (group commit) and acknowledges
+  // only after that flush; see store_writer.h.
+  db_options.manual_wal_flush = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
 
   std::vector<std::string> names;
   if (!fresh) {
@@ -315,7 +299,7 @@ Result<void> RocksStore::Impl::open_db(bool fresh) {
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const auto& name : names) {
-    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    descriptors.emplace_back(name, family_options(name));
   }
 
   rocksdb::Status status;
@@ -378,9 +362,8 @@ Result<void> RocksStore::Impl::load_meta(bool fresh) {
     if (!status.ok()) {
       return rocks_failure(dir, "cannot write the schema version", status);
     }
-    rocksdb::WriteOptions synced;
-    synced.sync = true;
-    const auto written = db->Write(synced, &batch);
+    auto written = db->Write(rocksdb::WriteOptions(), &batch);
+    if (written.ok()) written = db->FlushWAL(true);  // the writer thread does not run yet
     if (!written.ok()) {
       return rocks_failure(dir, "cannot write the schema version", written);
     }
@@ -398,7 +381,7 @@ Result<void> RocksStore::Impl::load_meta(bool fresh) {
     }
     incident_counter = *value;
   }
-  return ok();
+  return load_audit_head();
 }
 
 RocksStore::RocksStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -412,12 +395,14 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const std::string& dir, con
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->options = options;
-  impl->write_options.sync = options.sync_writes;
   if (auto opened = impl->open_db(*fresh); !opened) {
     return fail(opened.error());
   }
   if (auto loaded = impl->load_meta(*fresh); !loaded) {
     return fail(loaded.error());
+  }
+  if (!options.read_only) {
+    impl->writer = std::make_unique<StoreWriter>(impl->db, dir, options.sync_writes);
   }
   logger()->debug("opened data dir {} (schema {}{})", dir, impl->schema_version,
                  options.read_only ? ", read-only" : "");
@@ -427,264 +412,6 @@ Result<std::unique_ptr<RocksStore>> RocksStore::open(const std::string& dir, con
 const std::string& RocksStore::dir() const { return impl_->dir; }
 bool RocksStore::read_only() const { return impl_->options.read_only; }
 uint32_t RocksStore::schema_version() const { return impl_->schema_version; }
-
-Result<void> RocksStore::append(std::span<const Event> events) {
-  if (events.empty()) {
-    return ok();
-  }
-  if (auto writable = impl_->check_writable("append events"); !writable) {
-    return writable;
-  }
-  auto& cf = impl_->cf;
-  rocksdb::WriteBatch batch;
-  rocksdb::Status status;
-  std::string value;
-  const auto index = [&](const std::string& prefix, const std::string& key) {
-    if (status.ok()) {
-      status = batch.Put(cf[kIndex], prefix + key, rocksdb::Slice());
-    }
-  };
-  for (const auto& event : events) {
-    const auto key = schema::event_key(event.timestamp, event.seq);
-    value.assign(1, schema::kEventFormatV1);
-    value += to_eve_json(event);
-    status = batch.Put(cf[kEvents], key, value);
-    index(schema::type_index_prefix(event.type), key);
-    if (event.alert) {
-      index(schema::sid_index_prefix(event.alert->signature_id), key);
-    }
-    if (event.src_ip) {
-      index(schema::src_index_prefix(*event.src_ip), key);
-    }
-    if (event.dest_ip) {
-      index(schema::dst_index_prefix(*event.dest_ip), key);
-    }
-    if (!event.incident_id.empty()) {
-      index(schema::incident_events_prefix(event.incident_id), key);
-    }
-    if (!status.ok()) {
-      return rocks_failure(impl_->dir, "cannot batch an event", status);
-    }
-  }
-  return impl_->write(batch, "cannot append " + std::to_string(events.size()) + " events");
-}
-
-Result<std::vector<Event>> RocksStore::query(const EventQuery& query) {
-  std::vector<Event> out;
-  if (query.limit == 0 || query.from >= query.until) {
-    return out;
-  }
-  // An index narrows the scan to one signature or type; either way keys are ordered by event key
-  // after the prefix, so the time bounds apply to both.
-  std::string prefix;
-  if (query.signature_id) {
-    prefix = schema::sid_index_prefix(*query.signature_id);
-  } else if (query.type) {
-    prefix = schema::type_index_prefix(*query.type);
-  }
-  const std::string lower = prefix + schema::event_key(query.from, 0);
-  const std::string upper = prefix + schema::event_key(query.until, 0);
-  const rocksdb::Slice lower_slice(lower);
-  const rocksdb::Slice upper_slice(upper);
-
-  std::optional<rocksdb::ManagedSnapshot> snapshot;
-  rocksdb::ReadOptions read_options;
-  if (!impl_->options.read_only) {
-    snapshot.emplace(impl_->db);
-    read_options.snapshot = snapshot->snapshot();
-  }
-  rocksdb::ReadOptions scan_options = read_options;
-  scan_options.iterate_lower_bound = &lower_slice;
-  scan_options.iterate_upper_bound = &upper_slice;
-  const bool indexed = !prefix.empty();
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(scan_options, impl_->cf[indexed ? kIndex : kEvents]));
-
-  if (query.newest_first) {
-    it->SeekToLast();
-  } else {
-    it->SeekToFirst();
-  }
-  for (; it->Valid() && out.size() < query.limit; query.newest_first ? it->Prev() : it->Next()) {
-    std::string_view key = view(it->key());
-    std::string indexed_value;
-    std::string_view value;
-    if (indexed) {
-      key.remove_prefix(prefix.size());
-      auto record = impl_->read(kEvents, key, read_options, "cannot read an indexed event");
-      if (!record) {
-        return fail(record.error());
-      }
-      if (!*record) {
-        // Retention may remove events before their index entries; such an entry is skipped.
-        continue;
-      }
-      indexed_value = std::move(**record);
-      value = indexed_value;
-    } else {
-      value = view(it->value());
-    }
-    auto event = impl_->decode_event(key, value);
-    if (!event) {
-      return fail(event.error());
-    }
-    if (query.type && event->type != *query.type) {
-      continue;
-    }
-    if (query.signature_id && (!event->alert || event->alert->signature_id != *query.signature_id)) {
-      continue;
-    }
-    out.push_back(std::move(*event));
-  }
-  if (!it->status().ok()) {
-    return rocks_failure(impl_->dir, "cannot scan events", it->status());
-  }
-  return out;
-}
-
-Result<void> RocksStore::put(const Incident& incident) {
-  if (auto writable = impl_->check_writable("store an incident"); !writable) {
-    return writable;
-  }
-  if (incident.id.empty()) {
-    return fail(ErrorCode::invalid_argument, "cannot store an incident without an id");
-  }
-  auto& cf = impl_->cf;
-  std::lock_guard lock(impl_->incident_mutex);
-
-  auto old = impl_->read(kIncidents, incident.id, rocksdb::ReadOptions(), "cannot read incident " + incident.id);
-  if (!old) {
-    return fail(old.error());
-  }
-  std::vector<IncidentState> stale_states;
-  if (*old) {
-    auto previous = impl_->decode_incident(incident.id, **old);
-    if (previous) {
-      if (previous->state != incident.state) {
-        stale_states.push_back(previous->state);
-      }
-    } else {
-      // The old record cannot tell its state; clear every other state entry so none is left behind.
-      logger()->warn("{}; replacing it", previous.error().message);
-      for (auto state : {IncidentState::new_, IncidentState::acknowledged, IncidentState::investigating,
-                         IncidentState::contained, IncidentState::resolved, IncidentState::closed}) {
-        if (state != incident.state) {
-          stale_states.push_back(state);
-        }
-      }
-    }
-  }
-
-  rocksdb::WriteBatch batch;
-  std::string value(1, schema::kIncidentFormatV1);
-  value += to_json(incident);
-  auto status = batch.Put(cf[kIncidents], incident.id, value);
-  for (auto state : stale_states) {
-    if (status.ok()) {
-      status = batch.Delete(cf[kIndex], schema::state_index_prefix(state) + incident.id);
-    }
-  }
-  if (status.ok()) {
-    status = batch.Put(cf[kIndex], schema::state_index_prefix(incident.state) + incident.id, rocksdb::Slice());
-  }
-  if (!status.ok()) {
-    return rocks_failure(impl_->dir, "cannot batch incident " + incident.id, status);
-  }
-  return impl_->write(batch, "cannot store incident " + incident.id);
-}
-
-Result<std::optional<Incident>> RocksStore::get(std::string_view id) {
-  auto record = impl_->read(kIncidents, id, rocksdb::ReadOptions(), "cannot read incident " + std::string(id));
-  if (!record) {
-    return fail(record.error());
-  }
-  if (!*record) {
-    return std::optional<Incident>();
-  }
-  auto incident = impl_->decode_incident(id, **record);
-  if (!incident) {
-    return fail(incident.error());
-  }
-  return std::optional<Incident>(std::move(*incident));
-}
-
-Result<std::vector<Incident>> RocksStore::list(const IncidentQuery& query) {
-  std::vector<Incident> out;
-  if (query.limit == 0) {
-    return out;
-  }
-  std::optional<rocksdb::ManagedSnapshot> snapshot;
-  rocksdb::ReadOptions read_options;
-  if (!impl_->options.read_only) {
-    snapshot.emplace(impl_->db);
-    read_options.snapshot = snapshot->snapshot();
-  }
-
-  std::vector<IncidentState> states;
-  if (query.state) {
-    states.push_back(*query.state);
-  } else if (query.open_only) {
-    states = {IncidentState::new_, IncidentState::acknowledged, IncidentState::investigating,
-              IncidentState::contained};
-  }
-  // The record, not the index entry, has the last word on state.
-  const auto keep = [&](Incident incident) {
-    if ((!query.state || incident.state == *query.state) && (!query.open_only || incident.is_open())) {
-      out.push_back(std::move(incident));
-    }
-  };
-
-  if (states.empty()) {
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options, impl_->cf[kIncidents]));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      auto incident = impl_->decode_incident(view(it->key()), view(it->value()));
-      if (!incident) {
-        return fail(incident.error());
-      }
-      keep(std::move(*incident));
-    }
-    if (!it->status().ok()) {
-      return rocks_failure(impl_->dir, "cannot scan incidents", it->status());
-    }
-  }
-  for (auto state : states) {
-    const std::string prefix = schema::state_index_prefix(state);
-    const std::string end = schema::prefix_end(prefix);
-    const rocksdb::Slice lower(prefix);
-    const rocksdb::Slice upper(end);
-    rocksdb::ReadOptions scan_options = read_options;
-    scan_options.iterate_lower_bound = &lower;
-    scan_options.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(scan_options, impl_->cf[kIndex]));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      const std::string_view id = view(it->key()).substr(prefix.size());
-      auto record = impl_->read(kIncidents, id, read_options, "cannot read incident " + std::string(id));
-      if (!record) {
-        return fail(record.error());
-      }
-      if (!*record) {
-        continue;  // an index entry whose incident is gone (retention), skipped
-      }
-      auto incident = impl_->decode_incident(id, **record);
-      if (!incident) {
-        return fail(incident.error());
-      }
-      keep(std::move(*incident));
-    }
-    if (!it->status().ok()) {
-      return rocks_failure(impl_->dir, "cannot scan the incident state index", it->status());
-    }
-  }
-
-  // Ids are zero padded, so comparing them as text orders them by number.
-  std::sort(out.begin(), out.end(), [](const Incident& a, const Incident& b) {
-    return a.first_seen != b.first_seen ? a.first_seen > b.first_seen : a.id > b.id;
-  });
-  if (out.size() > query.limit) {
-    out.resize(query.limit);
-  }
-  return out;
-}
 
 Result<uint64_t> RocksStore::next_incident_number() {
   if (auto writable = impl_->check_writable("issue an incident number"); !writable) {
@@ -699,7 +426,7 @@ Result<uint64_t> RocksStore::next_incident_number() {
   if (!status.ok()) {
     return rocks_failure(impl_->dir, "cannot batch the incident counter", status);
   }
-  if (auto written = impl_->write(batch, "cannot advance the incident counter"); !written) {
+  if (auto written = impl_->write(std::move(batch), "advance the incident counter"); !written) {
     return fail(written.error());
   }
   impl_->incident_counter = next;
@@ -715,7 +442,7 @@ Result<void> RocksStore::put_state(std::string_view key, std::string_view value)
   if (!status.ok()) {
     return rocks_failure(impl_->dir, "cannot batch state " + std::string(key), status);
   }
-  return impl_->write(batch, "cannot store state " + std::string(key));
+  return impl_->write(std::move(batch), "store state " + std::string(key));
 }
 
 Result<std::optional<std::string>> RocksStore::get_state(std::string_view key) {
@@ -731,7 +458,7 @@ Result<void> RocksStore::erase_state(std::string_view key) {
   if (!status.ok()) {
     return rocks_failure(impl_->dir, "cannot batch erasing state " + std::string(key), status);
   }
-  return impl_->write(batch, "cannot erase state " + std::string(key));
+  return impl_->write(std::move(batch), "erase state " + std::string(key));
 }
 
 }  // namespace vigil::storage

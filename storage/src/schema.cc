@@ -1,7 +1,6 @@
 #include "schema.h"
 
 #include <charconv>
-#include <cstdio>
 
 namespace vigil::storage::schema {
 namespace {
@@ -14,7 +13,27 @@ void put_big_endian(std::string& out, uint64_t value) {
   }
 }
 
-uint64_t get_big_endian(std::string_view bytes) {
+void put_big_endian32(std::string& out, uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
+// A day number as 4 bytes in sort order; days fit in 32 bits for ±5.8 million years.
+void put_day(std::string& out, int64_t day) {
+  put_big_endian32(out, static_cast<uint32_t>(static_cast<int32_t>(day)) ^ 0x80000000u);
+}
+
+}  // namespace
+
+std::string big_endian(uint64_t value) {
+  std::string out;
+  out.reserve(8);
+  put_big_endian(out, value);
+  return out;
+}
+
+uint64_t read_big_endian(std::string_view bytes) {
   uint64_t value = 0;
   for (size_t i = 0; i < 8; ++i) {
     value = (value << 8) | static_cast<uint8_t>(bytes[i]);
@@ -22,41 +41,105 @@ uint64_t get_big_endian(std::string_view bytes) {
   return value;
 }
 
-}  // namespace
+std::string flipped_time(Timestamp timestamp) { return big_endian(static_cast<uint64_t>(timestamp) ^ kSignBit); }
 
-std::string event_key(Timestamp timestamp, uint64_t seq) {
+std::string event_ref_key(Timestamp timestamp, uint64_t seq) {
   std::string key;
-  key.reserve(kEventKeySize);
+  key.reserve(kEventRefSize);
   put_big_endian(key, static_cast<uint64_t>(timestamp) ^ kSignBit);
   put_big_endian(key, seq);
   return key;
 }
 
-std::optional<EventRef> parse_event_key(std::string_view key) {
-  if (key.size() != kEventKeySize) {
+std::optional<EventRef> parse_event_ref_key(std::string_view key) {
+  if (key.size() != kEventRefSize) {
     return std::nullopt;
   }
-  return EventRef{static_cast<Timestamp>(get_big_endian(key.substr(0, 8)) ^ kSignBit),
-                  get_big_endian(key.substr(8, 8))};
+  return EventRef{static_cast<Timestamp>(read_big_endian(key.substr(0, 8)) ^ kSignBit),
+                  read_big_endian(key.substr(8, 8))};
 }
 
-std::string sid_index_prefix(uint32_t signature_id) {
-  char digits[11];
-  std::snprintf(digits, sizeof digits, "%010u", signature_id);
-  return std::string("sid|") + digits + "|";
+char event_class(EventType type) {
+  switch (type) {
+    case EventType::alert: return 'a';
+    case EventType::flow: return 'f';
+    case EventType::anomaly: return 'n';
+    case EventType::stats: return 's';
+  }
+  return '?';
 }
 
-std::string type_index_prefix(EventType type) { return "type|" + std::string(to_string(type)) + "|"; }
-
-std::string src_index_prefix(const IpAddress& ip) { return "src|" + ip.to_string() + "|"; }
-
-std::string dst_index_prefix(const IpAddress& ip) { return "dst|" + ip.to_string() + "|"; }
-
-std::string incident_events_prefix(std::string_view incident_id) {
-  return "inc|" + std::string(incident_id) + "|";
+std::string event_key(EventType type, Timestamp timestamp, uint64_t seq) {
+  std::string key(1, event_class(type));
+  key += event_ref_key(timestamp, seq);
+  return key;
 }
 
-std::string state_index_prefix(IncidentState state) { return "state|" + std::string(to_string(state)) + "|"; }
+int64_t day_of(Timestamp timestamp) {
+  int64_t day = timestamp / kMicrosPerDay;
+  if (timestamp % kMicrosPerDay < 0) --day;  // floor, not truncation, for times before 1970
+  return day;
+}
+
+Timestamp day_start(int64_t day) { return day * kMicrosPerDay; }
+
+std::string event_day_prefix(EventType type, int64_t day) {
+  std::string key{'e', event_class(type)};
+  put_day(key, day);
+  return key;
+}
+
+std::string event_index_prefix(EventType type, int64_t day, EventIndex kind, std::string_view value) {
+  std::string key = event_day_prefix(type, day);
+  key.push_back(static_cast<char>(kind));
+  key.push_back(static_cast<char>(value.size() > 255 ? 255 : value.size()));
+  key.append(value.substr(0, 255));
+  return key;
+}
+
+std::string ip_value(const IpAddress& ip) {
+  const auto& bytes = ip.bytes();
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+std::string sid_value(uint32_t signature_id) {
+  std::string out;
+  put_big_endian32(out, signature_id);
+  return out;
+}
+
+std::string incident_index_prefix(IncidentIndex kind, std::string_view value) {
+  std::string key{'i', static_cast<char>(kind)};
+  key.push_back(static_cast<char>(value.size() > 255 ? 255 : value.size()));
+  key.append(value.substr(0, 255));
+  return key;
+}
+
+std::string incident_index_suffix(Timestamp first_seen, std::string_view id) {
+  std::string out = flipped_time(first_seen);
+  out.append(id);
+  return out;
+}
+
+std::string state_value(IncidentState state) { return std::string(to_string(state)); }
+std::string severity_value(Severity severity) { return std::string(to_string(severity)); }
+std::string layer_value(int layer) { return std::to_string(layer); }
+
+std::vector<std::string> incident_index_keys(const Incident& incident) {
+  const std::string suffix = incident_index_suffix(incident.first_seen, incident.id);
+  return {incident_index_prefix(IncidentIndex::time, "") + suffix,
+          incident_index_prefix(IncidentIndex::state, state_value(incident.state)) + suffix,
+          incident_index_prefix(IncidentIndex::severity, severity_value(incident.severity)) + suffix,
+          incident_index_prefix(IncidentIndex::layer, layer_value(incident.layer)) + suffix,
+          incident_index_prefix(IncidentIndex::assignee, incident.assignee) + suffix};
+}
+
+std::string audit_key(uint64_t seq) { return big_endian(seq); }
+
+std::optional<uint64_t> parse_audit_key(std::string_view key) {
+  if (key.size() != 8) return std::nullopt;
+  return read_big_endian(key);
+}
 
 std::string prefix_end(std::string_view prefix) {
   std::string end(prefix);

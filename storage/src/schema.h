@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vigil/core/event.h"
 #include "vigil/core/incident.h"
@@ -24,28 +25,65 @@ inline constexpr std::string_view kMetaCf = "meta";
 inline constexpr std::array<std::string_view, 6> kColumnFamilies = {kEventsCf, kIncidentsCf, kIndexCf,
                                                                    kStateCf,  kAuditCf,     kMetaCf};
 
-// meta CF keys; values are decimal text so `ldb` shows them as they are.
+// meta CF keys; values are text so `ldb` shows them as they are.
 inline constexpr std::string_view kSchemaVersionKey = "schema_version";
 inline constexpr std::string_view kIncidentCounterKey = "incident_counter";  // last number issued
+inline constexpr std::string_view kAuditHeadKey = "audit_head";      // "<seq> <hex sha256>" of the last entry
+inline constexpr std::string_view kAuditAnchorKey = "audit_anchor";  // "<seq> <hex sha256>": first kept entry
+                                                                     // and the hash of the one before it
 
-// First byte of every events/incidents value; the rest is core's JSON codec output.
-inline constexpr char kEventFormatV1 = 1;
-inline constexpr char kIncidentFormatV1 = 1;
+// First byte of every events/incidents/audit value.
+inline constexpr char kEventFormatV1 = 1;  // EVE JSON (schema 1 only; never written now)
+inline constexpr char kEventFormatV2 = 2;  // binary, event_codec.h
+inline constexpr char kIncidentFormatV1 = 1;  // incident JSON
+inline constexpr char kAuditFormatV1 = 1;
 
-inline constexpr size_t kEventKeySize = 16;
+inline constexpr int64_t kMicrosPerDay = 86'400'000'000;
 
-// Big-endian (timestamp with its sign bit flipped) ‖ big-endian seq: byte order = time order,
+// Event time key: BE(time with its sign bit flipped) ‖ BE(seq), 16 bytes; byte order = time order,
 // negative times included.
-std::string event_key(Timestamp timestamp, uint64_t seq);
-std::optional<EventRef> parse_event_key(std::string_view key);
+inline constexpr size_t kEventRefSize = 16;
+std::string event_ref_key(Timestamp timestamp, uint64_t seq);
+std::optional<EventRef> parse_event_ref_key(std::string_view key);
 
-// Index CF prefixes; the full key is prefix ‖ event key (or incident id), value empty.
-std::string sid_index_prefix(uint32_t signature_id);  // "sid|0000002001|"
-std::string type_index_prefix(EventType type);        // "type|alert|"
-std::string src_index_prefix(const IpAddress& ip);    // "src|10.0.0.1|"
-std::string dst_index_prefix(const IpAddress& ip);    // "dst|2001:db8::1|"
-std::string incident_events_prefix(std::string_view incident_id);  // "inc|INC-000001|"
-std::string state_index_prefix(IncidentState state);               // "state|new|"
+// events CF key: class byte ‖ event ref key. One class per retention range, so dropping old flows
+// is one DeleteRange that leaves alerts alone.
+inline constexpr size_t kEventKeySize = 1 + kEventRefSize;
+char event_class(EventType type);  // 'a' alert, 'f' flow, 'n' anomaly, 's' stats
+inline constexpr std::array<EventType, 4> kEventTypes = {EventType::alert, EventType::flow, EventType::anomaly,
+                                                         EventType::stats};
+std::string event_key(EventType type, Timestamp timestamp, uint64_t seq);
+
+// Day number (floor of µs / day) of a time; index entries of events are partitioned by it.
+int64_t day_of(Timestamp timestamp);
+Timestamp day_start(int64_t day);
+
+// Event index entries, index CF: 'e' ‖ class ‖ BE32(day) ‖ kind ‖ len ‖ value ‖ event ref key.
+// Day first, so retention drops a class's old entries with one DeleteRange, and a query walks days.
+enum class EventIndex : char { src = 's', dst = 'd', sid = 'g', incident = 'i' };
+std::string event_index_prefix(EventType type, int64_t day, EventIndex kind, std::string_view value);
+std::string event_day_prefix(EventType type, int64_t day);  // 'e' ‖ class ‖ BE32(day)
+std::string ip_value(const IpAddress& ip);                  // the 16-byte mapped form
+std::string sid_value(uint32_t signature_id);               // BE32
+
+// Incident index entries, index CF: 'i' ‖ kind ‖ len ‖ value ‖ BE(first_seen, sign flipped) ‖ id.
+// Newest-first listing is a reverse scan of one prefix (or a merge of a few).
+enum class IncidentIndex : char { time = 't', state = 's', severity = 'v', layer = 'l', assignee = 'a' };
+std::string incident_index_prefix(IncidentIndex kind, std::string_view value);
+std::string incident_index_suffix(Timestamp first_seen, std::string_view id);
+std::string state_value(IncidentState state);
+std::string severity_value(Severity severity);
+std::string layer_value(int layer);
+// Every index key of one incident record (time, state, severity, layer, assignee).
+std::vector<std::string> incident_index_keys(const Incident& incident);
+
+// Audit CF key: BE(seq).
+std::string audit_key(uint64_t seq);
+std::optional<uint64_t> parse_audit_key(std::string_view key);
+
+std::string big_endian(uint64_t value);
+uint64_t read_big_endian(std::string_view bytes);  // first 8 bytes
+std::string flipped_time(Timestamp timestamp);       // BE(time ^ sign bit)
 
 // Smallest string greater than every string starting with `prefix` (prefix scans' upper bound).
 std::string prefix_end(std::string_view prefix);

@@ -22,7 +22,7 @@ void write_file(const std::filesystem::path& path, const std::string& content) {
   REQUIRE(out.good());
 }
 
-TEST_CASE("a new store is created with every column family and schema version 1", "[storage]") {
+TEST_CASE("a new store is created with every column family and the current schema version", "[storage]") {
   TempDir tmp;
   { auto store = open_store(tmp.sub("nested/data")); }
   std::vector<std::string> names;
@@ -31,7 +31,8 @@ TEST_CASE("a new store is created with every column family and schema version 1"
     CHECK(std::find(names.begin(), names.end(), name) != names.end());
   }
   testing::RawStore raw(tmp.sub("nested/data"));
-  CHECK(raw.keys("meta", "schema_version") == std::vector<std::string>{"schema_version"});
+  CHECK(raw.get("meta", "schema_version") == "2");
+  CHECK(RocksStore::kSchemaVersion == 2);
 }
 
 TEST_CASE("a missing dir without create_if_missing is an error naming it", "[storage]") {
@@ -151,6 +152,23 @@ TEST_CASE("a store written by a newer schema is refused with both versions named
     CHECK(store.error().message == "data dir " + tmp.sub() + " was written by a newer vigil (schema " +
                                        std::to_string(RocksStore::kSchemaVersion + 1) + ", this build reads up to " +
                                        std::to_string(RocksStore::kSchemaVersion) + ")");
+  }
+}
+
+TEST_CASE("a store of the schema 1 development builds is refused, not misread", "[storage]") {
+  TempDir tmp;
+  { auto store = open_store(tmp.sub()); }
+  {
+    testing::RawStore raw(tmp.sub());
+    raw.put("meta", "schema_version", "1");
+  }
+  for (bool read_only : {false, true}) {
+    StoreOptions options;
+    options.read_only = read_only;
+    auto store = RocksStore::open(tmp.sub(), options);
+    REQUIRE(!store);
+    CHECK(store.error().code == ErrorCode::unsupported);
+    CHECK(mentions(store.error(), "data dir " + tmp.sub() + " was written by an older development build (schema 1"));
   }
 }
 

@@ -198,21 +198,29 @@ TEST_CASE("an empty append writes nothing and succeeds", "[storage]") {
   CHECK(all->empty());
 }
 
-TEST_CASE("events are indexed by sid, type, address and incident in the same batch", "[storage]") {
+TEST_CASE("events are indexed by address, sid and incident in the same batch, under their class and day", "[storage]") {
   TempDir tmp;
   Event alert = alert_event(seconds(5), 1, 2001);
   alert.incident_id = "INC-000003";
+  Event flow = flow_event(seconds(86400) + 7, 2);  // the next day
   {
     auto store = open_store(tmp.sub());
-    REQUIRE(store->append(std::vector<Event>{alert}));
+    REQUIRE(store->append(std::vector<Event>{alert, flow}));
   }
   testing::RawStore raw(tmp.sub());
-  CHECK(raw.keys("index", "sid|0000002001|").size() == 1);
-  CHECK(raw.keys("index", "type|alert|").size() == 1);
-  CHECK(raw.keys("index", "src|10.1.2.3|").size() == 1);
-  CHECK(raw.keys("index", "dst|192.168.7.9|").size() == 1);
-  CHECK(raw.keys("index", "inc|INC-000003|").size() == 1);
-  CHECK(raw.keys("index", "sid|0000002001|")[0].size() == std::string("sid|0000002001|").size() + 16);
+  const std::string day0{'e', 'a', '\x80', '\0', '\0', '\0'};
+  const std::string day1{'e', 'f', '\x80', '\0', '\0', '\x01'};
+  CHECK(raw.keys("index", day0 + "s").size() == 1);  // source address
+  CHECK(raw.keys("index", day0 + "d").size() == 1);  // destination address
+  CHECK(raw.keys("index", day0 + "g").size() == 1);  // signature id
+  CHECK(raw.keys("index", day0 + "i").size() == 1);  // incident
+  CHECK(raw.keys("index", day1 + "s").size() == 1);
+  CHECK(raw.keys("index", day1 + "d").size() == 1);
+  CHECK(raw.keys("index", "e").size() == 6);
+  // prefix ‖ len ‖ 16-byte address ‖ 16-byte time key
+  CHECK(raw.keys("index", day0 + "s")[0].size() == day0.size() + 2 + 16 + 16);
+  CHECK(raw.keys("events", "a").size() == 1);
+  CHECK(raw.keys("events", "f").size() == 1);
 }
 
 TEST_CASE("incidents are stored, read back and moved between states", "[storage]") {
@@ -254,8 +262,10 @@ TEST_CASE("incidents are stored, read back and moved between states", "[storage]
 
   store.reset();
   testing::RawStore raw(tmp.sub());
-  CHECK(raw.keys("index", "state|").size() == 1);
-  CHECK(raw.keys("index", "state|acknowledged|") == std::vector<std::string>{"state|acknowledged|INC-000001"});
+  // 'i' ‖ 's' ‖ len ‖ state ‖ first_seen ‖ id: one state entry, the new one
+  CHECK(raw.keys("index", "is").size() == 1);
+  CHECK(raw.keys("index", std::string("is\x0c") + "acknowledged").size() == 1);
+  CHECK(raw.keys("index", "i").size() == 5);  // time, state, severity, layer, assignee
 }
 
 TEST_CASE("an incident needs an id", "[storage]") {
@@ -392,7 +402,7 @@ TEST_CASE("several threads append, query and store incidents at once", "[storage
   CHECK(moved->size() == 4);
   store.reset();
   testing::RawStore raw(tmp.sub());
-  CHECK(raw.keys("index", "state|").size() == 4);  // no state entry left behind by a racing put
+  CHECK(raw.keys("index", "is").size() == 4);  // no state entry left behind by a racing put
 }
 
 TEST_CASE("state keys are put, read, replaced and erased", "[storage]") {
@@ -452,7 +462,7 @@ TEST_CASE("a record that does not decode is an error naming it, not a crash", "[
   { auto store = open_store(tmp.sub()); }
   {
     testing::RawStore raw(tmp.sub());
-    raw.put("events", "\x80" + std::string(15, '\0'), "\x01{not json");  // time 0, seq 0
+    raw.put("events", "a\x80" + std::string(15, '\0'), "\x02\x01");  // an alert at time 0, seq 0, cut short
     raw.put("incidents", "INC-000001", std::string("\x09{}"));
   }
   auto store = open_store(tmp.sub());

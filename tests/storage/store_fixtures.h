@@ -167,6 +167,12 @@ class RawStore {
   void put(const std::string& family, const std::string& key, const std::string& value) {
     REQUIRE(db_->Put(rocksdb::WriteOptions(), cf(family), key, value).ok());
   }
+  std::string get(const std::string& family, const std::string& key) {
+    std::string value;
+    const auto status = db_->Get(rocksdb::ReadOptions(), cf(family), key, &value);
+    REQUIRE((status.ok() || status.IsNotFound()));
+    return value;
+  }
   void erase(const std::string& family, const std::string& key) {
     REQUIRE(db_->Delete(rocksdb::WriteOptions(), cf(family), key).ok());
   }

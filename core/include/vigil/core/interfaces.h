@@ -13,6 +13,7 @@
 
 #include "vigil/core/event.h"
 #include "vigil/core/incident.h"
+#include "vigil/core/ip.h"
 #include "vigil/core/result.h"
 
 namespace vigil {
@@ -23,13 +24,36 @@ class EventSink {
   virtual void consume(Event event) = 0;
 };
 
+// Which events a query returns. Every set filter must match (AND); unset ones match anything.
 struct EventQuery {
   Timestamp from = INT64_MIN;  // inclusive
   Timestamp until = INT64_MAX; // exclusive
   std::optional<EventType> type;
   std::optional<uint32_t> signature_id;
+  std::optional<std::string> sensor;
+  std::optional<std::string> zone;
+  std::optional<Cidr> src;  // a bare address is a /32 (/128) block
+  std::optional<Cidr> dst;
+  std::optional<uint16_t> port;  // source or destination port
+  std::optional<int> severity;   // alert severity, 1 (most severe) .. 4; only alerts have one
+  std::optional<std::string> incident_id;
+  // Opaque position from a previous page's next_cursor: continue right after its last event.
+  std::string cursor;
   size_t limit = 100;
   bool newest_first = true;
+};
+
+struct EventPage {
+  std::vector<Event> events;
+  std::string next_cursor;  // empty when the page was not full: nothing more to read
+};
+
+enum class EventCountKey : uint8_t { signature, source };
+
+struct EventCount {
+  std::string key;    // the signature id or the source address, as text
+  std::string label;  // the signature's message; empty for sources
+  uint64_t count = 0;
 };
 
 class EventStore {
@@ -37,13 +61,30 @@ class EventStore {
   virtual ~EventStore() = default;
   // Appends events in one durable batch; each event's (timestamp, seq) must be unique.
   virtual Result<void> append(std::span<const Event> events) = 0;
+  // The first page of query(): at most `limit` events, no cursor.
   virtual Result<std::vector<Event>> query(const EventQuery& query) = 0;
+  virtual Result<EventPage> query_page(const EventQuery& query) = 0;
+  // Matching events counted by `key`, largest count first, at most `query.limit` rows
+  // (cursor and order of `query` are ignored).
+  virtual Result<std::vector<EventCount>> count(const EventQuery& query, EventCountKey key) = 0;
 };
 
+// Which incidents list() returns, newest first_seen first. Every set filter must match.
 struct IncidentQuery {
   std::optional<IncidentState> state;
   bool open_only = false;
+  std::optional<Severity> severity;
+  std::optional<int> layer;
+  std::optional<std::string> assignee;  // "" = unassigned
+  Timestamp from = INT64_MIN;   // first_seen, inclusive
+  Timestamp until = INT64_MAX;  // first_seen, exclusive
+  std::string cursor;           // from a previous page's next_cursor
   size_t limit = 100;
+};
+
+struct IncidentPage {
+  std::vector<Incident> incidents;
+  std::string next_cursor;  // empty when the page was not full
 };
 
 class IncidentStore {

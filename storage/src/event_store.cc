@@ -1,0 +1,300 @@
+// RocksStore's events: batching appends with their index entries, time-range queries with
+// filters and cursors, counts.
+#include <rocksdb/iterator.h>
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+#include <map>
+#include <utility>
+
+#include "event_codec.h"
+#include "range_walk.h"
+#include "store_impl.h"
+#include "vigil/core/eve_json.h"
+
+namespace vigil::storage {
+namespace {
+
+bool is_single_address(const Cidr& cidr) { return cidr.prefix_len() == (cidr.network().is_v4() ? 32 : 128); }
+
+bool matches(const EventQuery& q, const Event& event) {
+  if (q.type && event.type != *q.type) return false;
+  if (q.signature_id && (!event.alert || event.alert->signature_id != *q.signature_id)) return false;
+  if (q.severity && (!event.alert || event.alert->severity != *q.severity)) return false;
+  if (q.sensor && event.sensor != *q.sensor) return false;
+  if (q.zone && event.zone != *q.zone) return false;
+  if (q.src && (!event.src_ip || !q.src->contains(*event.src_ip))) return false;
+  if (q.dst && (!event.dest_ip || !q.dst->contains(*event.dest_ip))) return false;
+  if (q.port && event.src_port != *q.port && event.dest_port != *q.port) return false;
+  if (q.incident_id && event.incident_id != *q.incident_id) return false;
+  return true;
+}
+
+// "<time>.<seq>" of the last event of a page: readable in logs, opaque to callers.
+std::string format_cursor(const EventRef& ref) { return std::to_string(ref.timestamp) + "." + std::to_string(ref.seq); }
+
+Result<EventRef> parse_cursor(std::string_view text) {
+  EventRef ref;
+  const auto dot = text.find('.');
+  const auto bad = [&] { return fail(ErrorCode::invalid_argument, "bad cursor '" + std::string(text) + "'"); };
+  if (dot == std::string_view::npos) return bad();
+  const char* end = text.data() + dot;
+  auto parsed = std::from_chars(text.data(), end, ref.timestamp);
+  if (dot == 0 || parsed.ec != std::errc() || parsed.ptr != end) return bad();
+  end = text.data() + text.size();
+  parsed = std::from_chars(text.data() + dot + 1, end, ref.seq);
+  if (dot + 1 == text.size() || parsed.ec != std::errc() || parsed.ptr != end) return bad();
+  return ref;
+}
+
+struct IndexChoice {
+  schema::EventIndex kind;
+  std::string value;
+};
+
+// The most selective index the filters allow; every filter is checked on the record anyway.
+std::optional<IndexChoice> choose_index(const EventQuery& q) {
+  if (q.incident_id) return IndexChoice{schema::EventIndex::incident, *q.incident_id};
+  if (q.src && is_single_address(*q.src)) return IndexChoice{schema::EventIndex::src, schema::ip_value(q.src->network())};
+  if (q.dst && is_single_address(*q.dst)) return IndexChoice{schema::EventIndex::dst, schema::ip_value(q.dst->network())};
+  if (q.signature_id) return IndexChoice{schema::EventIndex::sid, schema::sid_value(*q.signature_id)};
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<rocksdb::WriteBatch> RocksStore::Impl::event_batch(std::span<const Event> events) {
+  rocksdb::WriteBatch batch(events.size() * 600);
+  rocksdb::Status status;
+  std::string value;
+  std::string index_key;
+  const auto index = [&](EventType type, int64_t day, schema::EventIndex kind, std::string_view v,
+                         const std::string& ref) {
+    if (!status.ok()) return;
+    index_key = schema::event_index_prefix(type, day, kind, v);
+    index_key += ref;
+    status = batch.Put(cf[kIndex], index_key, rocksdb::Slice());
+  };
+  for (const auto& event : events) {
+    const std::string ref = schema::event_ref_key(event.timestamp, event.seq);
+    std::string key(1, schema::event_class(event.type));
+    key += ref;
+    value.assign(1, schema::kEventFormatV2);
+    encode_event_body(event, value);
+    status = batch.Put(cf[kEvents], key, value);
+    const int64_t day = schema::day_of(event.timestamp);
+    if (event.src_ip) index(event.type, day, schema::EventIndex::src, schema::ip_value(*event.src_ip), ref);
+    if (event.dest_ip) index(event.type, day, schema::EventIndex::dst, schema::ip_value(*event.dest_ip), ref);
+    if (event.alert) index(event.type, day, schema::EventIndex::sid, schema::sid_value(event.alert->signature_id), ref);
+    if (!event.incident_id.empty()) index(event.type, day, schema::EventIndex::incident, event.incident_id, ref);
+    if (!status.ok()) {
+      return rocks_failure(dir, "cannot batch an event", status);
+    }
+  }
+  return batch;
+}
+
+Result<Event> RocksStore::Impl::decode_event(std::string_view key, std::string_view value) {
+  const auto ref = key.size() == schema::kEventKeySize ? schema::parse_event_ref_key(key.substr(1)) : std::nullopt;
+  if (!ref) {
+    return fail(ErrorCode::corrupt_data, "data dir " + dir + ": an events key is not " +
+                                             std::to_string(schema::kEventKeySize) + " bytes long");
+  }
+  std::optional<EventType> type;
+  for (auto candidate : schema::kEventTypes) {
+    if (schema::event_class(candidate) == key[0]) type = candidate;
+  }
+  const auto where = [&] {
+    return "data dir " + dir + ": event at " + std::to_string(ref->timestamp) + "/" + std::to_string(ref->seq);
+  };
+  if (!type) {
+    return fail(ErrorCode::corrupt_data, where() + " has an unknown event class");
+  }
+  Event event;
+  if (!value.empty() && value[0] == schema::kEventFormatV2) {
+    if (auto decoded = decode_event_body(value.substr(1), event); !decoded) {
+      return fail(decoded.error().with_context(where()));
+    }
+  } else if (!value.empty() && value[0] == schema::kEventFormatV1) {
+    auto parsed = event_from_json(value.substr(1));
+    if (!parsed) {
+      return fail(parsed.error().with_context(where()));
+    }
+    event = std::move(*parsed);
+  } else {
+    return fail(ErrorCode::corrupt_data, where() + " has an unknown record format");
+  }
+  // The key is the event's identity.
+  event.type = *type;
+  event.timestamp = ref->timestamp;
+  event.seq = ref->seq;
+  return event;
+}
+
+Result<void> RocksStore::append(std::span<const Event> events) {
+  if (events.empty()) {
+    return ok();
+  }
+  return append_async(events).get();
+}
+
+std::future<Result<void>> RocksStore::append_async(std::span<const Event> events) {
+  auto promise = std::make_shared<std::promise<Result<void>>>();
+  auto future = promise->get_future();
+  append_async(events, [promise](Result<void> result) { promise->set_value(std::move(result)); });
+  return future;
+}
+
+void RocksStore::append_async(std::span<const Event> events, std::function<void(Result<void>)> on_durable) {
+  if (auto writable = impl_->check_writable("append events"); !writable) {
+    on_durable(writable);
+    return;
+  }
+  if (events.empty()) {
+    on_durable(ok());
+    return;
+  }
+  auto batch = impl_->event_batch(events);
+  if (!batch) {
+    on_durable(fail(batch.error()));
+    return;
+  }
+  impl_->writer->submit(std::move(*batch), "append " + std::to_string(events.size()) + " events",
+                        std::move(on_durable));
+}
+
+Result<std::vector<Event>> RocksStore::query(const EventQuery& query) {
+  auto page = query_page(query);
+  if (!page) return fail(page.error());
+  return std::move(page->events);
+}
+
+Result<std::optional<EventRef>> RocksStore::Impl::scan_events(const EventQuery& q, size_t limit,
+                                                              const std::function<void(Event&&)>& take) {
+  Impl& impl = *this;
+  std::optional<EventRef> last;
+  if (limit == 0 || q.from >= q.until) return last;
+  std::string lo = schema::event_ref_key(q.from, 0);
+  std::string hi = schema::event_ref_key(q.until, 0);
+  if (!q.cursor.empty()) {
+    auto cursor = parse_cursor(q.cursor);
+    if (!cursor) return fail(cursor.error());
+    const std::string at = schema::event_ref_key(cursor->timestamp, cursor->seq);
+    if (q.newest_first) {
+      hi = std::min(hi, at);
+    } else {
+      lo = std::max(lo, at + '\0');  // the smallest key after the cursor's
+    }
+  }
+  if (lo >= hi) return last;
+
+  std::vector<EventType> types;
+  for (auto type : schema::kEventTypes) {
+    if (q.type && type != *q.type) continue;
+    if ((q.signature_id || q.severity) && type != EventType::alert) continue;  // only alerts have them
+    types.push_back(type);
+  }
+
+  ReadView reading;
+  impl.read_view(reading);
+  const auto index = choose_index(q);
+  MergedWalk merged(q.newest_first);
+  for (auto type : types) {
+    const std::string cls(1, schema::event_class(type));
+    if (!index) {
+      merged.add(std::make_unique<RangeWalk>(
+          std::unique_ptr<rocksdb::Iterator>(impl.db->NewIterator(reading.options, impl.cf[kEvents])),
+          std::vector<KeyRange>{{cls + lo, cls + hi, 1}}, q.newest_first));
+      continue;
+    }
+    // Index entries are partitioned by day: one range per day between the class's first and last
+    // event that the query's bounds allow.
+    std::unique_ptr<rocksdb::Iterator> edge(impl.db->NewIterator(reading.options, impl.cf[kEvents]));
+    edge->Seek(cls + lo);
+    if (!edge->status().ok()) return rocks_failure(impl.dir, "cannot scan events", edge->status());
+    if (!edge->Valid() || view(edge->key()) >= cls + hi) continue;  // nothing of this class in range
+    const auto first = schema::parse_event_ref_key(view(edge->key()).substr(1));
+    edge->SeekForPrev(cls + hi);
+    if (edge->Valid() && view(edge->key()) == cls + hi) edge->Prev();
+    if (!edge->status().ok()) return rocks_failure(impl.dir, "cannot scan events", edge->status());
+    if (!edge->Valid() || !first) continue;
+    const auto final_ = schema::parse_event_ref_key(view(edge->key()).substr(1));
+    if (!final_) continue;
+    std::vector<KeyRange> ranges;
+    for (int64_t day = schema::day_of(first->timestamp); day <= schema::day_of(final_->timestamp); ++day) {
+      std::string prefix = schema::event_index_prefix(type, day, index->kind, index->value);
+      ranges.push_back({prefix + lo, prefix + hi, prefix.size()});
+    }
+    merged.add(std::make_unique<RangeWalk>(
+        std::unique_ptr<rocksdb::Iterator>(impl.db->NewIterator(reading.options, impl.cf[kIndex])), std::move(ranges),
+        q.newest_first));
+  }
+
+  size_t taken = 0;
+  std::string key;
+  std::string record;
+  for (RangeWalk* walk = merged.top(); walk != nullptr && taken < limit; walk = merged.top()) {
+    std::string_view value;
+    if (index) {
+      key.assign(1, walk->key()[1]);  // 'e' ‖ class ‖ ...
+      key.append(walk->suffix());
+      auto found = impl.read(kEvents, key, reading.options, "cannot read an indexed event");
+      if (!found) return fail(found.error());
+      if (!*found) {
+        walk->next();  // an index entry without its event: never written by a whole batch; skip it
+        continue;
+      }
+      record = std::move(**found);
+      value = record;
+    } else {
+      key.assign(walk->key());
+      value = walk->value();
+    }
+    auto event = impl.decode_event(key, value);
+    if (!event) return fail(event.error());
+    walk->next();
+    if (!matches(q, *event)) continue;
+    last = event->ref();
+    ++taken;
+    take(std::move(*event));
+  }
+  if (auto status = merged.status(); !status.ok()) {
+    return rocks_failure(impl.dir, "cannot scan events", status);
+  }
+  return last;
+}
+
+Result<EventPage> RocksStore::query_page(const EventQuery& query) {
+  EventPage page;
+  auto last = impl_->scan_events(query, query.limit, [&](Event&& event) { page.events.push_back(std::move(event)); });
+  if (!last) return fail(last.error());
+  if (*last && page.events.size() == query.limit) page.next_cursor = format_cursor(**last);
+  return page;
+}
+
+Result<std::vector<EventCount>> RocksStore::count(const EventQuery& query, EventCountKey key) {
+  std::map<std::string, EventCount> counts;
+  auto scanned = impl_->scan_events(query, SIZE_MAX, [&](Event&& event) {
+    if (key == EventCountKey::signature) {
+      if (!event.alert) return;
+      auto& row = counts[std::to_string(event.alert->signature_id)];
+      if (row.count++ == 0) row.label = event.alert->signature;
+    } else {
+      if (!event.src_ip) return;
+      ++counts[event.src_ip->to_string()].count;
+    }
+  });
+  if (!scanned) return fail(scanned.error());
+  std::vector<EventCount> out;
+  out.reserve(counts.size());
+  for (auto& [name, row] : counts) {
+    row.key = name;
+    out.push_back(std::move(row));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const EventCount& a, const EventCount& b) { return a.count > b.count; });
+  if (out.size() > query.limit) out.resize(query.limit);
+  return out;
+}
+
+}  // namespace vigil::storage
