@@ -108,8 +108,12 @@ struct Correlator::Impl {
       size_t dropped = 0;
       for (auto& state : states) dropped += state.groups.clear();
       counters.groups_expired += dropped;
-      log().warn("event time jumped back from {} to {}; {} correlation windows restarted",
-                 describe_time(*watermark), describe_time(ts), dropped);
+      // A capture stitched from many days jumps back at every seam: one warning says it happens,
+      // the rest are counted (time_jumps) so the log stays readable.
+      auto level = counters.time_jumps == 1 ? spdlog::level::warn : spdlog::level::debug;
+      log().log(level, "event time jumped back from {} to {}; {} correlation windows restarted{}",
+                describe_time(*watermark), describe_time(ts), dropped,
+                counters.time_jumps == 1 ? " (later jumps are counted, not logged)" : "");
       watermark = ts;
       return;
     }
