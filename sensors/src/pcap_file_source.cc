@@ -10,7 +10,7 @@ namespace vigil::sensors {
 
 struct PcapFileSource::Handle {
   struct Closer {
-    void operator()(pcap_t* pcap) const { pcap_close(pcap); }
+    void operator()(pcap_t* handle) const { pcap_close(handle); }
   };
   std::unique_ptr<pcap_t, Closer> pcap;
 };

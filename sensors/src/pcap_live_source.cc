@@ -21,7 +21,7 @@ namespace asio = boost::asio;
 
 struct PcapLiveSource::Impl {
   struct Closer {
-    void operator()(pcap_t* pcap) const { pcap_close(pcap); }
+    void operator()(pcap_t* handle) const { pcap_close(handle); }
   };
   explicit Impl(asio::io_context& context) : io(context), descriptor(context), timer(context) {}
   ~Impl() {
