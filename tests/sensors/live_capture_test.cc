@@ -143,7 +143,8 @@ bool have_root() {
 
 // What the sensor emitted while real traffic crossed the veth pair.
 struct LiveRun {
-  std::vector<Event> events;
+  std::vector<Event> events;     // the sensor on the server's end ("edge-hn-01", wan)
+  std::vector<Event> events_dc;  // a second sensor in the same process, on the client's end
   std::map<uint32_t, int> alerts_by_sid;
   std::vector<Event> of_type(EventType type) const {
     std::vector<Event> out;
@@ -225,30 +226,50 @@ LiveRun run_live_traffic() {
   options.identity = {"edge-hn-01", "wan"};
   options.capture.interface = net.if_a();
   options.capture.bpf_filter = "ip";  // the kernel's own IPv6 chatter (router solicitations) is not the test
+  const auto rules = live_rules();
   std::unique_ptr<LiveSensor> sensor;
   {
     InNetns in_a(net.ns_a());
-    auto opened = LiveSensor::open(io, options, live_rules(), sink, clock);
+    auto opened = LiveSensor::open(io, options, rules, sink, clock);
     REQUIRE(opened.has_value());
     sensor = std::move(*opened);
   }
+  // Several sensors in one process: the other end of the link, another name and zone.
+  FakeEventSink sink_dc;
+  SensorOptions options_dc = options;
+  options_dc.identity = {"dc-core-01", "datacenter"};
+  options_dc.capture.interface = net.if_b();
+  options_dc.capture.promiscuous = false;
+  std::unique_ptr<LiveSensor> sensor_dc;
+  {
+    InNetns in_b(net.ns_b());
+    auto opened = LiveSensor::open(io, options_dc, rules, sink_dc, clock);
+    REQUIRE(opened.has_value());
+    sensor_dc = std::move(*opened);
+  }
   sensor->start();
+  sensor_dc->start();
   send_traffic(net);
 
   // Every packet is in the capture buffer by now; read until the alerts are in (or give up).
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  auto alerts_in = [&] {
+  auto alerts_in = [](const FakeEventSink& s) {
     std::map<uint32_t, int> sids;
-    for (const auto& e : sink.of_type(EventType::alert)) ++sids[e.alert->signature_id];
+    for (const auto& e : s.of_type(EventType::alert)) ++sids[e.alert->signature_id];
     return sids.count(9100001) != 0 && sids.count(9100003) != 0 && sids.count(9100004) != 0;
   };
-  while (!alerts_in() && std::chrono::steady_clock::now() < give_up) io.run_one_for(std::chrono::milliseconds(50));
+  while (!(alerts_in(sink) && alerts_in(sink_dc)) && std::chrono::steady_clock::now() < give_up) {
+    io.run_one_for(std::chrono::milliseconds(50));
+  }
   io.poll();  // what else is buffered: the connections' teardown
   sensor->stop();
+  sensor_dc->stop();
   io.poll();
   CHECK_FALSE(sensor->failure().has_value());
+  CHECK_FALSE(sensor_dc->failure().has_value());
 
   run.events = sink.events;
+  run.events_dc = sink_dc.events;
   for (const auto& e : run.of_type(EventType::alert)) ++run.alerts_by_sid[e.alert->signature_id];
   return run;
 }
@@ -303,6 +324,17 @@ TEST_CASE("live: real traffic across a veth pair gives alerts and flows with sen
   CHECK(counters.count("capture.kernel_drops") == 1);
   CHECK(counters.count("capture.queue_drops") == 1);
   CHECK(counters.at("flow.created") == 4);
+
+  // The second sensor saw the same traffic and says so under its own name and zone.
+  std::map<uint32_t, int> dc_sids;
+  for (const auto& e : run.events_dc) {
+    CHECK(e.sensor == "dc-core-01");
+    CHECK(e.zone == "datacenter");
+    if (e.type == EventType::alert) ++dc_sids[e.alert->signature_id];
+  }
+  CHECK(dc_sids[9100001] == 1);
+  CHECK(dc_sids[9100003] == 1);
+  CHECK(dc_sids[9100004] == 1);
 }
 
 // Needs TCP stream reassembly (issue 4 part B): until it lands a split content cannot match.

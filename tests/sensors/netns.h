@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +29,7 @@ class VethPair {
     if_a_ = "vg" + id + "a";
     if_b_ = "vg" + id + "b";
     remove();
+    remove_stale();
     const std::string steps[] = {
         "ip netns add " + ns_a_,
         "ip netns add " + ns_b_,
@@ -56,6 +58,7 @@ class VethPair {
   const std::string& ns_a() const { return ns_a_; }
   const std::string& ns_b() const { return ns_b_; }
   const std::string& if_a() const { return if_a_; }
+  const std::string& if_b() const { return if_b_; }
   static std::string addr_a() { return "10.199.0.1"; }
   static std::string addr_b() { return "10.199.0.2"; }
 
@@ -65,6 +68,17 @@ class VethPair {
     run_quiet("ip netns del " + ns_a_);
     run_quiet("ip netns del " + ns_b_);
     run_quiet("ip link del " + if_a_);
+  }
+  // Namespaces left by a test process that died (a crash skips destructors): their pid is gone.
+  static void remove_stale() {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/var/run/netns", ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("vigil-", 0) != 0) continue;
+      const std::string pid = name.substr(6, name.find('-', 6) - 6);
+      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      if (!std::filesystem::exists("/proc/" + pid)) run_quiet("ip netns del " + name);
+    }
   }
   std::string ns_a_, ns_b_, if_a_, if_b_, error_;
 };

@@ -67,7 +67,7 @@ TEST_CASE("stats: events on packet time carry the sensor's counters", "[sensors]
   CHECK(eve.at("stats").at("decoder").at("event").at("ipv4").at("pkt_too_small") == 1);
 }
 
-TEST_CASE("stats: off by default; emit_stats() on demand", "[sensors][stats]") {
+TEST_CASE("stats: off by default, emit_stats() on demand", "[sensors][stats]") {
   FakeEventSink sink;
   PacketProcessor processor({"s", "z"}, nullptr, sink);
   for (int i = 0; i < 5; ++i) processor.process(kLinkEthernet, raw_of(udp_frame(1000), seconds(100 * i)));
