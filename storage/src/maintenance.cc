@@ -13,6 +13,8 @@ namespace vigil::storage {
 namespace fs = std::filesystem;
 
 Result<void> RocksStore::checkpoint(const std::string& to_dir) {
+  // RocksDB 7.8 crashes checkpointing a read-only instance (it flushes through a null pointer).
+  if (auto writable = impl_->check_writable("make a checkpoint"); !writable) return writable;
   std::error_code ec;
   if (fs::exists(to_dir, ec)) {
     return fail(ErrorCode::invalid_argument, "backup dir " + to_dir + " already exists; name a new one");

@@ -143,3 +143,22 @@ TEST_CASE("check passes a sound store and names what is wrong with a damaged one
 
 }  // namespace
 }  // namespace vigil::storage
+
+namespace vigil::storage {
+namespace {
+
+TEST_CASE("a read-only open refuses a checkpoint instead of crashing", "[storage]") {
+  // RocksDB 7.8 dereferences a null pointer when a read-only instance is checkpointed.
+  testing::TempDir tmp;
+  { fill(*testing::open_store(tmp.sub())); }
+  StoreOptions read_only;
+  read_only.read_only = true;
+  auto reader = testing::open_store(tmp.sub(), read_only);
+  auto done = reader->checkpoint(tmp.sub("backup"));
+  REQUIRE(!done);
+  CHECK(done.error().message == "data dir " + tmp.sub() + " is open read-only: cannot make a checkpoint");
+  CHECK(!std::filesystem::exists(tmp.sub("backup")));
+}
+
+}  // namespace
+}  // namespace vigil::storage
