@@ -352,6 +352,9 @@ TEST_CASE("live: pull mode reads packets until stop()", "[root][sensors][live]")
   LiveCaptureOptions options;
   options.interface = net.if_a();
   options.bpf_filter = "udp port 5353";
+  // Without immediate mode the kernel hands over a block when it is full or its timeout ends.
+  options.immediate = GENERATE(true, false);
+  INFO("immediate mode " << options.immediate);
   std::unique_ptr<PcapLiveSource> source;
   {
     InNetns in_a(net.ns_a());
