@@ -439,3 +439,73 @@ TEST_CASE("live: without privileges the error says permission denied", "[sensors
   CHECK(WEXITSTATUS(status) == 0);
   CHECK_THAT(message, Catch::StartsWith("capture on lo: permission denied"));
 }
+
+namespace {
+
+// A clock the test moves: what the sensor's housekeeping timer reads while no packet comes.
+class FakeClock final : public Clock {
+ public:
+  Timestamp now() const override { return now_; }
+  void set(Timestamp t) { now_ = t; }
+
+ private:
+  Timestamp now_ = 0;
+};
+
+Timestamp wall_now() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+TEST_CASE("live: an idle sensor still times flows out and reports stats", "[root][sensors][live]") {
+  if (!have_root()) return;
+  VethPair net;
+  REQUIRE(net.error().empty());
+  boost::asio::io_context io;
+  FakeEventSink sink;
+  FakeClock clock;
+  clock.set(wall_now());
+  SensorOptions options;
+  options.identity = {"edge-idle", "wan"};
+  options.capture.interface = net.if_a();
+  options.capture.bpf_filter = "udp";
+  options.housekeeping_interval = 1000;  // 1 ms of real time between looks at the clock
+  options.stats_interval = seconds(60);
+  std::unique_ptr<LiveSensor> sensor;
+  {
+    InNetns in_a(net.ns_a());
+    auto opened = LiveSensor::open(io, options, nullptr, sink, clock);
+    REQUIRE(opened.has_value());
+    sensor = std::move(*opened);
+  }
+  sensor->start();
+  {
+    InNetns in_b(net.ns_b());
+    Fd client = make_socket(SOCK_DGRAM, 0);
+    sockaddr_in to = address(VethPair::addr_a(), kUdpPort);
+    REQUIRE(::sendto(client.get(), "hello", 5, 0, as_sockaddr(to), sizeof to) == 5);
+  }
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (sensor->stats().packets == 0 && std::chrono::steady_clock::now() < give_up) {
+    io.run_one_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(sensor->stats().packets == 1);
+  CHECK(sink.of_type(EventType::flow).empty());
+
+  clock.set(clock.now() + seconds(200));  // no traffic for 200 s: past the UDP timeout and a stats period
+  while ((sink.of_type(EventType::flow).empty() || sink.of_type(EventType::stats).empty()) &&
+         std::chrono::steady_clock::now() < give_up) {
+    io.run_one_for(std::chrono::milliseconds(50));
+  }
+  const auto flows = sink.of_type(EventType::flow);
+  REQUIRE(flows.size() == 1);
+  CHECK(flows[0].flow->reason == "timeout");
+  CHECK(flows[0].sensor == "edge-idle");
+  const auto stats = sink.of_type(EventType::stats);
+  REQUIRE(stats.size() == 1);
+  CHECK(stats[0].timestamp == clock.now());
+  sensor->stop();
+  CHECK(sink.of_type(EventType::stats).size() == 2);  // and a last one at stop
+}
