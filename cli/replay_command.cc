@@ -15,6 +15,7 @@
 #include "summary.h"
 #include "vigil/sensors/packet_processor.h"
 #include "vigil/sensors/pcap_file_source.h"
+#include "vigil/sensors/worker_pool.h"
 #include "vigil/storage/rocks_store.h"
 
 namespace vigil::cli {
@@ -31,6 +32,7 @@ struct ReplayOptions {
   std::string sensor = "replay";
   std::string zone = "offline";
   bool no_store = false;
+  size_t workers = 1;
 };
 
 constexpr const char* kStateNextSeq = "pipeline.next_seq";
@@ -126,7 +128,10 @@ int run_replay(const ReplayOptions& options) {
       exit_code = 1;
       continue;
     }
-    sensors::PacketProcessor processor({options.sensor, options.zone}, loaded->signatures, pipeline);
+    sensors::WorkerPoolOptions pool_options;
+    pool_options.workers = options.workers;
+    sensors::WorkerPool pool({options.sensor, options.zone}, loaded->signatures, pipeline, sensors::ProcessorOptions{},
+                             pool_options);
     sensors::RawPacket raw;
     uint64_t packets = 0;
     while (!g_interrupted && !pipeline.failure()) {
@@ -138,12 +143,12 @@ int run_replay(const ReplayOptions& options) {
         break;
       }
       if (!*more) break;
-      processor.process(source->link_type(), raw);
+      pool.submit(source->link_type(), raw);
       progress.tick(path, ++packets);
     }
     progress.clear();
-    processor.finish();  // flows end with the capture: their flow events feed correlation
-    totals.add(processor.stats());
+    pool.finish();  // flows end with the capture: their flow events feed correlation
+    for (const auto& stats : pool.worker_stats()) totals.add(stats);
     ++totals.files;
   }
 
@@ -177,7 +182,8 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       "Examples:\n"
       "  vigil replay samples/sample.pcap\n"
       "  vigil replay --rules my.rules --eve - --no-store capture.pcapng | jq .alert.signature\n"
-      "  vigil replay --data-dir /var/lib/vigil --zone datacenter day1.pcap day2.pcap\n\n"
+      "  vigil replay --data-dir /var/lib/vigil --zone datacenter day1.pcap day2.pcap\n"
+      "  vigil replay --workers 2 --no-store --rules et-open/ -- big.pcap\n\n"
       "Without --rules and --correlation the defaults in " + default_config_dir() + " are used.\n"
       "Exit codes: 0 done, 1 a capture could not be read whole or storing failed, 2 bad usage or rules,\n"
       "130 interrupted (what was read is stored).");
@@ -192,6 +198,10 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--zone", options->zone, "Network zone carried by every event (wan, datacenter, ...)")
       ->capture_default_str();
   cmd->add_flag("--no-store", options->no_store, "Do not write to the data dir");
+  cmd->add_option("--workers", options->workers,
+                  "Worker threads; each flow is handled by one of them. The events are the same for any N")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{256}));
   cmd->add_option("pcap", options->pcaps, "Capture files (pcap or pcapng)")->required()->check(CLI::ExistingFile);
   cmd->callback([options, &exit_code] { exit_code = run_replay(*options); });
 }

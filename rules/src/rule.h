@@ -76,6 +76,11 @@ struct FlagsCheck {
   }
 };
 
+// Which buffers a TCP content rule inspects (Suricata): plain `tcp` rules the packet payloads and the
+// reassembled stream; `tcp-pkt` / `flow:no_stream` packets only; `tcp-stream` / `flow:only_stream`
+// the stream only.
+enum class StreamMode : uint8_t { both, packet_only, stream_only };
+
 struct FlowCheck {
   int8_t direction = 0;    // +1 to_server, -1 to_client, 0 either
   int8_t established = 0;  // +1 established, -1 not_established, 0 either
@@ -179,6 +184,7 @@ struct Rule {
   bool bidirectional = false;
 
   FlowCheck flow;
+  StreamMode stream = StreamMode::both;
   std::optional<NumberCheck> dsize, ttl, itype, icode;
   std::optional<uint16_t> icmp_id, icmp_seq;
   std::optional<FlagsCheck> flags;
@@ -191,6 +197,8 @@ struct Rule {
 
   // Filled by RuleSetImpl.
   uint32_t info_index = 0;
+  // Payload steps come before the fast pattern: on a stream, a match may need earlier segments.
+  bool stream_lookback = false;
 };
 
 }  // namespace vigil::rules

@@ -137,6 +137,8 @@ Result<void> RuleParser::parse_header(const RuleText& text, Rule& rule) {
   auto p = std::find_if(std::begin(kProtos), std::end(kProtos), [&](const ProtoName& n) { return n.name == proto; });
   if (p == std::end(kProtos)) return fail(ErrorCode::parse_error, "unknown protocol '" + proto + "'");
   rule.protos = p->mask;
+  if (proto == "tcp-pkt") rule.stream = StreamMode::packet_only;
+  if (proto == "tcp-stream") rule.stream = StreamMode::stream_only;
   if (p->app_layer) rule.app_proto = proto;
   if (text.direction == "<>") {
     rule.bidirectional = true;
@@ -164,9 +166,9 @@ Result<void> RuleParser::parse_flow(std::string_view value, Rule& rule) {
     else if (word == "to_client" || word == "from_server") rule.flow.direction = -1;
     else if (word == "established") rule.flow.established = 1;
     else if (word == "not_established") rule.flow.established = -1;
-    // Block-mode detection sees packets only; stream and packet variants both match packets until
-    // a stream database exists.
-    else if (word == "stateless" || word == "only_stream" || word == "no_stream") continue;
+    else if (word == "only_stream") rule.stream = StreamMode::stream_only;
+    else if (word == "no_stream") rule.stream = StreamMode::packet_only;
+    else if (word == "stateless") continue;
     else return fail(ErrorCode::parse_error, "unknown flow option '" + std::string(word) + "'");
   }
   return ok();

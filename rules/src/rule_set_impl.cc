@@ -45,6 +45,55 @@ const ContentStep* choose_fast_pattern(const Rule& rule) {
   return best;
 }
 
+// Rules whose content the reassembled TCP stream can carry. dsize is about one packet, so Suricata
+// inspects such rules on packets only.
+bool inspects_stream(const Rule& rule) {
+  return (rule.protos & kMaskTcp) != 0 && rule.stream != StreamMode::packet_only && !rule.dsize;
+}
+
+// Collects fast patterns for one database; identical (bytes, caseless) patterns share one id.
+class PatternTableBuilder {
+ public:
+  explicit PatternTableBuilder(unsigned flags) : flags_(flags) {}
+
+  void add(std::string bytes, bool nocase, uint32_t rule_index) {
+    std::string key = bytes;
+    key.push_back(nocase ? 'i' : 'c');
+    auto [it, inserted] = ids_.try_emplace(std::move(key), static_cast<unsigned>(literals_.size()));
+    if (inserted) {
+      unsigned flags = flags_;
+      if (nocase) flags |= HS_FLAG_CASELESS;
+      literals_.push_back({std::move(bytes), flags, it->second});
+      rules_of_.emplace_back();
+    }
+    rules_of_[it->second].push_back(rule_index);
+  }
+
+  void finish(std::vector<uint32_t>& offsets, std::vector<uint32_t>& rules, std::vector<uint32_t>* lengths) const {
+    offsets.reserve(rules_of_.size() + 1);
+    offsets.push_back(0);
+    for (const auto& list : rules_of_) {
+      rules.insert(rules.end(), list.begin(), list.end());
+      offsets.push_back(static_cast<uint32_t>(rules.size()));
+    }
+    if (lengths != nullptr) {
+      for (const HsLiteral& l : literals_) lengths->push_back(static_cast<uint32_t>(l.bytes.size()));
+    }
+  }
+
+  // An empty table compiles to no database.
+  Result<HsDatabase> compile(unsigned mode) const {
+    if (literals_.empty()) return HsDatabase{};
+    return HsDatabase::compile_literals(literals_, mode);
+  }
+
+ private:
+  unsigned flags_;
+  std::unordered_map<std::string, unsigned> ids_;
+  std::vector<HsLiteral> literals_;
+  std::vector<std::vector<uint32_t>> rules_of_;
+};
+
 }  // namespace
 
 void RuleSetImpl::bucket_non_payload(uint32_t index) {
@@ -86,12 +135,10 @@ Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules,
                    [](const Rule& a, const Rule& b) { return flowbit_stage(a) < flowbit_stage(b); });
   impl->rules_ = std::move(rules);
 
-  // Identical (bytes, caseless) fast patterns share one Hyperscan id.
-  std::unordered_map<std::string, unsigned> ids;
-  std::vector<HsLiteral> literals;
-  std::vector<std::vector<uint32_t>> rules_of;
+  PatternTableBuilder block(HS_FLAG_SINGLEMATCH);  // a packet needs each fast pattern once
+  PatternTableBuilder stream(0);                   // stream hits must say where each occurrence ends
   for (uint32_t index = 0; index < impl->rules_.size(); ++index) {
-    const Rule& rule = impl->rules_[index];
+    Rule& rule = impl->rules_[index];
     const ContentStep* fp = choose_fast_pattern(rule);
     if (fp == nullptr) {
       impl->bucket_non_payload(index);
@@ -100,29 +147,25 @@ Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules,
     std::string bytes = fp->fp_length > 0 ? fp->pattern.substr(static_cast<size_t>(fp->fp_offset),
                                                                static_cast<size_t>(fp->fp_length))
                                           : fp->pattern;
-    std::string key = bytes;
-    key.push_back(fp->nocase ? 'i' : 'c');
-    auto [it, inserted] = ids.try_emplace(std::move(key), static_cast<unsigned>(literals.size()));
-    if (inserted) {
-      unsigned flags = HS_FLAG_SINGLEMATCH;
-      if (fp->nocase) flags |= HS_FLAG_CASELESS;
-      literals.push_back({std::move(bytes), flags, it->second});
-      rules_of.emplace_back();
-    }
-    rules_of[it->second].push_back(index);
+    rule.stream_lookback = !rule.payload.empty() && std::get_if<ContentStep>(&rule.payload.front()) != fp;
+    if (inspects_stream(rule)) stream.add(bytes, fp->nocase, index);
+    block.add(std::move(bytes), fp->nocase, index);
   }
   impl->by_src_.build();
   impl->by_dst_.build();
-  impl->pattern_offsets_.reserve(rules_of.size() + 1);
-  impl->pattern_offsets_.push_back(0);
-  for (const auto& list : rules_of) {
-    impl->pattern_rules_.insert(impl->pattern_rules_.end(), list.begin(), list.end());
-    impl->pattern_offsets_.push_back(static_cast<uint32_t>(impl->pattern_rules_.size()));
-  }
-  if (!literals.empty()) {
-    auto db = HsDatabase::compile_literals(literals, HS_MODE_BLOCK);
-    if (!db) return fail(db.error());
+  block.finish(impl->pattern_offsets_, impl->pattern_rules_, nullptr);
+  stream.finish(impl->stream_offsets_, impl->stream_rules_, &impl->stream_lengths_);
+  if (auto db = block.compile(HS_MODE_BLOCK); !db) {
+    return fail(db.error());
+  } else {
     impl->block_db_ = std::move(*db);
+  }
+  // Literals need no start-of-match tracking: a hit's start is its end minus the pattern length,
+  // which keeps the per-stream state small.
+  if (auto db = stream.compile(HS_MODE_STREAM); !db) {
+    return fail(db.error());
+  } else {
+    impl->stream_db_ = std::move(*db);
   }
   return impl;
 }

@@ -1,7 +1,7 @@
 // RuleSetImpl: the compiled form behind RuleSet. Rules in evaluation order (flowbit setters before
-// checkers), the block-mode Hyperscan database of fast patterns with pattern -> rules lists, and
-// the rules without a fast pattern bucketed by protocol class and destination port.
-// A stream-mode database can sit beside block_db_ later with its own pattern table.
+// checkers), the block-mode Hyperscan database of fast patterns with pattern -> rules lists, the
+// stream-mode database of the fast patterns of rules that inspect reassembled TCP streams (its own
+// pattern ids), and the rules without a fast pattern bucketed by protocol class and destination port.
 // Thread contract: immutable after build(); shared by all scanners.
 #pragma once
 
@@ -38,6 +38,15 @@ class RuleSetImpl {
   }
   size_t pattern_count() const { return pattern_offsets_.empty() ? 0 : pattern_offsets_.size() - 1; }
 
+  // Stream mode: every occurrence is reported (no single-match), with its end offset in the stream.
+  const HsDatabase& stream_database() const { return stream_db_; }
+  std::span<const uint32_t> stream_pattern_rules(unsigned pattern_id) const {
+    return {stream_rules_.data() + stream_offsets_[pattern_id],
+            stream_offsets_[pattern_id + 1] - stream_offsets_[pattern_id]};
+  }
+  uint32_t stream_pattern_length(unsigned pattern_id) const { return stream_lengths_[pattern_id]; }
+  size_t stream_pattern_count() const { return stream_lengths_.size(); }
+
   // Rules without a fast pattern that may apply to this protocol class and destination port.
   std::span<const uint32_t> non_payload_any_port(uint8_t proto_class) const {
     return non_payload_[proto_class].any_port;
@@ -61,6 +70,10 @@ class RuleSetImpl {
   HsDatabase block_db_;
   std::vector<uint32_t> pattern_offsets_;  // pattern id -> [offsets[id], offsets[id+1]) in pattern_rules_
   std::vector<uint32_t> pattern_rules_;
+  HsDatabase stream_db_;
+  std::vector<uint32_t> stream_offsets_;  // as pattern_offsets_, for the stream database's ids
+  std::vector<uint32_t> stream_rules_;
+  std::vector<uint32_t> stream_lengths_;  // bytes of each stream pattern: where a hit starts
   struct Bucket {
     std::vector<uint32_t> any_port;
     std::unordered_map<uint16_t, std::vector<uint32_t>> by_dst_port;

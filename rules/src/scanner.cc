@@ -17,6 +17,21 @@ int on_hs_match(unsigned id, unsigned long long /*from*/, unsigned long long /*t
   return 0;  // keep scanning: every fast pattern counts once (HS_FLAG_SINGLEMATCH)
 }
 
+int on_hs_stream_match(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
+                       void* context) {
+  ScannerState& st = *static_cast<ScannerState*>(context);
+  // Only a pattern's first occurrence in this call matters: it is the one that may have begun in an
+  // earlier segment, and any one occurrence makes the pattern's rules candidates.
+  if (st.stream_seen[id] == st.stream_epoch) return 0;
+  st.stream_seen[id] = st.stream_epoch;
+  st.stream_hits.push_back({id, to});
+  return 0;
+}
+
+bool by_priority(const RuleInfo* a, const RuleInfo* b) {
+  return a->priority != b->priority ? a->priority < b->priority : a->sid < b->sid;
+}
+
 }  // namespace
 
 Scanner::Scanner(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)), state_(std::make_unique<ScannerState>()) {
@@ -28,6 +43,16 @@ Scanner::Scanner(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)
       spdlog::error("rules: {}; content rules will not be matched", r.error().message);
     }
   }
+  if (impl.stream_database()) {
+    if (auto r = state_->scratch.reserve_for(impl.stream_database()); !r) {
+      state_->scratch_ready = false;
+      spdlog::error("rules: {}; content rules will not be matched", r.error().message);
+    } else if (!impl.block_database()) {
+      state_->scratch_ready = true;
+    }
+  }
+  state_->stream_seen.assign(impl.stream_pattern_count(), 0);
+  state_->stream_hits.reserve(impl.stream_pattern_count());
   state_->hits.reserve(impl.pattern_count());
   state_->candidates.reserve(256);
   state_->matched.reserve(64);
@@ -73,9 +98,10 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   for (uint32_t index : st.candidates) {
     const Rule& rule = impl.rule(index);
     if (!header_matches(rule, packet) || !packet_keywords_match(rule, packet)) continue;
+    if (rule.stream == StreamMode::stream_only && !rule.payload.empty()) continue;  // scan_stream's
     if (!rule.payload.empty() && !st.payload.matches(rule, packet.payload)) continue;
     apply_flowbit_actions(rule, packet);
-    if (!rule.thresholds.empty() && !st.thresholds.allow(index, rule, packet)) continue;
+    if (!rule.thresholds.empty() && !defer_thresholds_ && !st.thresholds.allow(index, rule, packet)) continue;
     const RuleInfo& info = impl.info(rule);
     if (info.action == "pass") {
       passed = true;  // Suricata's default action order: a pass match silences the packet
@@ -84,10 +110,91 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
     if (!info.noalert) st.matched.push_back(&info);
   }
   if (passed) return;
-  std::sort(st.matched.begin(), st.matched.end(), [](const RuleInfo* a, const RuleInfo* b) {
-    return a->priority != b->priority ? a->priority < b->priority : a->sid < b->sid;
-  });
+  std::sort(st.matched.begin(), st.matched.end(), by_priority);
   alerts.insert(alerts.end(), st.matched.begin(), st.matched.end());
+}
+
+void Scanner::scan_stream(const Packet& packet, StreamContext& stream, std::string_view history,
+                          std::string_view data, std::vector<const RuleInfo*>& alerts) {
+  const RuleSetImpl& impl = rules_->impl();
+  ScannerState& st = *state_;
+  const HsDatabase& db = impl.stream_database();
+  if (data.empty() || !db || !st.scratch_ready) return;
+  if (stream.stream_ != nullptr && stream.database_ != db.get()) stream.reset();  // rules reloaded
+  if (stream.stream_ == nullptr) {
+    hs_stream_t* opened = nullptr;
+    if (hs_open_stream(db.get(), 0, &opened) != HS_SUCCESS) return;  // out of memory: not inspected
+    stream.stream_ = opened;
+    stream.database_ = db.get();
+    stream.scanned_ = 0;
+    history = {};  // bytes before the (re)open are not in the stream's state either
+  }
+  const uint64_t begin = stream.scanned_;
+  if (++st.stream_epoch == 0) {  // wrapped: old stamps could look current
+    std::fill(st.stream_seen.begin(), st.stream_seen.end(), 0);
+    st.stream_epoch = 1;
+  }
+  st.stream_hits.clear();
+  hs_scan_stream(static_cast<hs_stream_t*>(stream.stream_), data.data(), static_cast<unsigned>(data.size()), 0,
+                 st.scratch.get(), on_hs_stream_match, &st);
+  stream.scanned_ += data.size();
+  if (st.stream_hits.empty()) return;
+
+  st.candidates.clear();
+  st.lookback.clear();
+  for (const ScannerState::StreamHit& hit : st.stream_hits) {
+    const bool split = hit.end - impl.stream_pattern_length(hit.id) < begin;
+    for (uint32_t index : impl.stream_pattern_rules(hit.id)) {
+      const Rule& rule = impl.rule(index);
+      if (split || rule.stream == StreamMode::stream_only) {
+        st.candidates.push_back(index);
+      } else if (rule.stream_lookback && !history.empty()) {
+        st.lookback.push_back(index);
+      }
+    }
+  }
+  if (st.candidates.empty() && st.lookback.empty()) return;
+  std::sort(st.candidates.begin(), st.candidates.end());
+  st.candidates.erase(std::unique(st.candidates.begin(), st.candidates.end()), st.candidates.end());
+  std::sort(st.lookback.begin(), st.lookback.end());
+  st.lookback.erase(std::unique(st.lookback.begin(), st.lookback.end()), st.lookback.end());
+  st.stream_buffer.assign(history);
+  st.stream_buffer.append(data);
+  const std::string_view buffer = st.stream_buffer;
+
+  st.matched.clear();
+  bool passed = false;
+  auto verify = [&](uint32_t index, bool needs_new_bytes) {
+    const Rule& rule = impl.rule(index);
+    const RuleInfo& info = impl.info(rule);
+    if (std::find(alerts.begin(), alerts.end(), &info) != alerts.end()) return;  // this packet matched it
+    if (!header_matches(rule, packet) || !packet_keywords_match(rule, packet)) return;
+    if (!st.payload.matches(rule, buffer)) return;
+    // A match inside history alone was reported with the segment that completed it.
+    if (needs_new_bytes && st.payload.matches(rule, history)) return;
+    apply_flowbit_actions(rule, packet);
+    if (!rule.thresholds.empty() && !defer_thresholds_ && !st.thresholds.allow(index, rule, packet)) return;
+    if (info.action == "pass") {
+      passed = true;
+      return;
+    }
+    if (!info.noalert) st.matched.push_back(&info);
+  };
+  // Evaluation order is index order (flowbit setters first), across both lists.
+  size_t a = 0;
+  size_t b = 0;
+  while (a < st.candidates.size() || b < st.lookback.size()) {
+    if (b == st.lookback.size() || (a < st.candidates.size() && st.candidates[a] <= st.lookback[b])) {
+      const uint32_t index = st.candidates[a++];
+      if (b < st.lookback.size() && st.lookback[b] == index) ++b;
+      verify(index, false);
+    } else {
+      verify(st.lookback[b++], true);
+    }
+  }
+  if (passed || st.matched.empty()) return;
+  alerts.insert(alerts.end(), st.matched.begin(), st.matched.end());
+  std::sort(alerts.begin(), alerts.end(), by_priority);
 }
 
 }  // namespace vigil::rules

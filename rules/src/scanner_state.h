@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "hs_database.h"
@@ -22,6 +23,17 @@ class ScannerState {
   std::vector<uint32_t> hits;        // Hyperscan pattern ids of this packet
   std::vector<uint32_t> candidates;  // rule indices to verify
   std::vector<const RuleInfo*> matched;
+
+  // Stream scanning.
+  struct StreamHit {
+    uint32_t id;
+    uint64_t end;  // offset just past the occurrence, counted from the stream's (re)start
+  };
+  std::vector<StreamHit> stream_hits;        // first occurrence of each pattern in this scan call
+  std::vector<uint32_t> stream_seen;         // per stream pattern id: the call epoch it last hit in
+  uint32_t stream_epoch = 0;
+  std::vector<uint32_t> lookback;            // rule indices that need history (see scan_stream)
+  std::string stream_buffer;                 // history + data, built only when a candidate exists
 };
 
 }  // namespace vigil::rules

@@ -135,11 +135,23 @@ FlowTable::FlowList::iterator FlowTable::least_recent() {
   return best;  // callers check size() first
 }
 
+void FlowTable::end_in_order(EndReason reason) {
+  // By (end, flow id), facts of each flow alone: N worker shards ending their flows at the same
+  // moment, merged on this key, give the same sequence as one table would.
+  std::sort(ending_.begin(), ending_.end(), [](FlowList::iterator a, FlowList::iterator b) {
+    return a->end != b->end ? a->end < b->end : a->flow_id < b->flow_id;
+  });
+  for (FlowList::iterator it : ending_) end_flow(it, reason);
+  ending_.clear();
+}
+
 void FlowTable::sweep() {
+  ending_.clear();
   for (auto& lane : lanes_) {
     // Lanes are ordered by last activity and share one timeout, so expiry stops at the first live flow.
-    while (!lane.empty() && expired(lane.front())) end_flow(lane.begin(), EndReason::timeout);
+    for (auto it = lane.begin(); it != lane.end() && expired(*it); ++it) ending_.push_back(it);
   }
+  end_in_order(EndReason::timeout);
   last_sweep_ = now_;
 }
 
@@ -209,8 +221,9 @@ FlowTable::FlowList::iterator FlowTable::create_flow(const FlowKey& key, const r
   const bool sender_is_lo = packet.src.bytes() == key.addr_lo && key_ports(packet).first == key.port_lo;
   const bool symmetric = key.addr_lo == key.addr_hi && key.port_lo == key.port_hi;
   flow.client_is_lo_ = symmetric || (reply ? !sender_is_lo : sender_is_lo);
-  ++flow_counter_;
-  flow.flow_id = mix64(flow_key_hash(key) ^ mix64(flow_counter_)) & kFlowIdMask;
+  // From the flow's own facts only (key and first packet time), never from how many flows this
+  // table made before: a flow gets the same id whichever worker shard holds it.
+  flow.flow_id = mix64(flow_key_hash(key) ^ mix64(static_cast<uint64_t>(packet.timestamp))) & kFlowIdMask;
   if (flow.flow_id == 0) flow.flow_id = 1;
   flow.start = packet.timestamp;
   flow.end = packet.timestamp;
@@ -320,8 +333,11 @@ void FlowTable::advance_time(Timestamp now) {
 }
 
 void FlowTable::flush_all() {
-  // Least recently active first, so shutdown events come out in a stable, meaningful order.
-  while (!index_.empty()) end_flow(least_recent(), EndReason::shutdown);
+  ending_.clear();
+  for (auto& lane : lanes_) {
+    for (auto it = lane.begin(); it != lane.end(); ++it) ending_.push_back(it);
+  }
+  end_in_order(EndReason::shutdown);
 }
 
 }  // namespace vigil::sensors

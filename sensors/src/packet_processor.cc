@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "stream_inspector.h"
 #include "vigil/core/event.h"
 
 namespace vigil::sensors {
@@ -12,6 +13,7 @@ PacketProcessor::PacketProcessor(SensorIdentity identity, std::shared_ptr<const 
     : identity_(std::move(identity)),
       sink_(sink),
       options_(options),
+      streams_(std::make_unique<StreamInspector>(options.stream)),
       flows_(sink, identity_, options.flows),
       defrag_(options.defrag) {
   set_rules(std::move(rules));
@@ -22,6 +24,7 @@ PacketProcessor::~PacketProcessor() = default;
 void PacketProcessor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
   if (rules) {
     scanner_.emplace(std::move(rules));
+    scanner_->set_defer_thresholds(options_.defer_thresholds);
   } else {
     scanner_.reset();
   }
@@ -40,6 +43,7 @@ void PacketProcessor::process(int link_type, const RawPacket& raw) {
   if (!scanner_) return;
   matches_.clear();
   scanner_->scan(packet, matches_);
+  streams_->inspect(flow, packet, *scanner_, matches_);
   for (const rules::RuleInfo* rule : matches_) {
     emit_alert(*rule, packet);
     flow.alerted = true;
@@ -108,6 +112,7 @@ SensorStats PacketProcessor::stats() const {
   stats.flows = flows_.stats();
   stats.untracked_fragments = untracked_fragments_;
   stats.defrag = defrag_.stats();
+  stats.stream = streams_->stats();
   stats.drops = drops_;
   stats.alerts = alerts_;
   stats.anomaly_events = anomaly_events_;
@@ -146,6 +151,20 @@ std::vector<std::pair<std::string, uint64_t>> PacketProcessor::counters() const 
       {"capture.kernel_drops", s.drops.kernel},
       {"capture.interface_drops", s.drops.interface},
       {"capture.queue_drops", s.drops.queue},
+      {"stream.sessions", s.stream.sessions},
+      {"stream.segments", s.stream.segments},
+      {"stream.in_order", s.stream.in_order},
+      {"stream.out_of_order", s.stream.out_of_order},
+      {"stream.retransmissions", s.stream.retransmissions},
+      {"stream.overlaps", s.stream.overlaps},
+      {"stream.out_of_window", s.stream.out_of_window},
+      {"stream.gaps", s.stream.gaps},
+      {"stream.gap_bytes", s.stream.gap_bytes},
+      {"stream.depth_reached", s.stream.depth_reached},
+      {"stream.memcap_drops", s.stream.memcap_drops},
+      {"stream.bytes", s.stream.bytes},
+      {"stream.memory", s.stream.memory},
+      {"stream.memory_peak", s.stream.memory_peak},
       {"flow.created", s.flows.created},
       {"flow.ended", s.flows.ended},
       {"flow.timeout", s.flows.timed_out},

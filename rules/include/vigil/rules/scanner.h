@@ -4,11 +4,13 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "vigil/rules/packet.h"
 #include "vigil/rules/rule_info.h"
 #include "vigil/rules/rule_set.h"
+#include "vigil/rules/stream_context.h"
 
 namespace vigil::rules {
 
@@ -25,11 +27,30 @@ class Scanner {
   // most once. Rules with noalert update flow state but are not appended.
   void scan(const Packet& packet, std::vector<const RuleInfo*>& alerts);
 
+  // Scans `data`, the next in-order bytes of the TCP stream direction `packet` travels in (one
+  // segment's new bytes), through the stream-mode database, continuing `stream`. `history` is the
+  // stream just before `data` (the reassembler's recent window, empty after a gap); candidates are
+  // verified against history + data, whose first byte is offset 0 for absolute positions.
+  // What is reported, so that no stream data alerts twice:
+  //  - rules that inspect packets too: a fast pattern occurrence that began before `data` (split
+  //    across segments), or a content chain that needs bytes of earlier segments and did not match
+  //    within `history` alone;
+  //  - stream-only rules (`tcp-stream`, `flow:only_stream`): every occurrence.
+  // Rules already in `alerts` (this packet's own matches) are not added again; `alerts` stays
+  // ordered by (priority, sid).
+  void scan_stream(const Packet& packet, StreamContext& stream, std::string_view history, std::string_view data,
+                   std::vector<const RuleInfo*>& alerts);
+
+  // Deferred: rules with `threshold` / `detection_filter` alert on every match and the caller
+  // applies a ThresholdFilter to the merged alerts (parallel workers). Off by default.
+  void set_defer_thresholds(bool defer) { defer_thresholds_ = defer; }
+
   const RuleSet& rule_set() const { return *rules_; }
 
  private:
   std::shared_ptr<const RuleSet> rules_;
   std::unique_ptr<ScannerState> state_;
+  bool defer_thresholds_ = false;
 };
 
 }  // namespace vigil::rules

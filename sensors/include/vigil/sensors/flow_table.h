@@ -8,7 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "vigil/core/interfaces.h"
 #include "vigil/core/ip.h"
@@ -16,6 +18,7 @@
 #include "vigil/rules/flow_state.h"
 #include "vigil/rules/packet.h"
 #include "vigil/sensors/sensor_identity.h"
+#include "vigil/sensors/tcp_stream.h"
 
 namespace vigil::sensors {
 
@@ -74,6 +77,7 @@ struct Flow {
   bool reached_established = false;  // stays true once closed: closing packets still count as established
   bool alerted = false;
   rules::FlowState detection;  // flowbits; Packet::flow_state points here
+  std::unique_ptr<TcpSession> tcp;  // stream reassembly, from the first TCP data or SYN on
 
   // TCP handshake and teardown as seen so far.
   bool syn_seen = false;      // client SYN
@@ -103,7 +107,7 @@ class FlowTable {
   // Lets time pass without a packet (idle live capture): expires flows if due. Time never goes back.
   void advance_time(Timestamp now);
 
-  // Ends every flow with reason "shutdown" (end of capture).
+  // Ends every flow with reason "shutdown" (end of capture), in (end time, flow id) order.
   void flush_all();
 
   size_t size() const { return index_.size(); }
@@ -119,6 +123,7 @@ class FlowTable {
   uint8_t lane_for(const Flow& flow) const;
   void move_to_lane(FlowList::iterator it, uint8_t lane);
   void sweep();
+  void end_in_order(EndReason reason);  // ends the flows in ending_
   void end_flow(FlowList::iterator it, EndReason reason);
   FlowList::iterator least_recent();
   void update_tcp_state(Flow& flow, uint8_t flags, bool to_server, bool first_packet);
@@ -137,7 +142,7 @@ class FlowTable {
   Timestamp now_ = 0;
   Timestamp last_sweep_ = 0;
   bool has_time_ = false;
-  uint64_t flow_counter_ = 0;
+  std::vector<FlowList::iterator> ending_;  // reused by sweep() and flush_all()
   FlowTableStats stats_;
 };
 

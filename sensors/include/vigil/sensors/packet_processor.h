@@ -20,14 +20,20 @@
 #include "vigil/sensors/ip_defragmenter.h"
 #include "vigil/sensors/packet_source.h"
 #include "vigil/sensors/sensor_identity.h"
+#include "vigil/sensors/tcp_stream.h"
 
 namespace vigil::sensors {
+
+class StreamInspector;  // private: the TCP stream stage (stream_inspector.h)
 
 struct ProcessorOptions {
   FlowTableOptions flows;
   // Anomaly events per anomaly kind; later ones are only counted. 0 turns anomaly events off.
   uint64_t anomaly_events_per_kind = 10;
   DefragOptions defrag;
+  StreamOptions stream;  // TCP reassembly and stream detection (depth, memory)
+  // Alerts of rules with thresholds are emitted unfiltered; a WorkerPool filters the merged ones.
+  bool defer_thresholds = false;
   // A `stats` event each time packet time moves on this much (replay); 0: none. Live sensors
   // emit on wall time instead (LiveSensor calls emit_stats()).
   Duration stats_interval = 0;
@@ -47,6 +53,7 @@ struct SensorStats {
   FlowTableStats flows;
   uint64_t untracked_fragments = 0;  // fragments that could not be reassembled (cut by the snap length)
   DefragStats defrag;
+  StreamStats stream;
   CaptureDrops drops;
   uint64_t alerts = 0;
   uint64_t anomaly_events = 0;             // anomaly events emitted
@@ -91,6 +98,8 @@ class PacketProcessor {
   EventSink& sink_;
   ProcessorOptions options_;
   Decoder decoder_;
+  // Before flows_: a flow's TcpSession gives its memory back to these stats when the flow ends.
+  std::unique_ptr<StreamInspector> streams_;
   FlowTable flows_;
   IpDefragmenter defrag_;
   std::vector<std::string_view> defrag_anomalies_;  // reused per fragment

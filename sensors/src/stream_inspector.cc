@@ -1,0 +1,37 @@
+#include "stream_inspector.h"
+
+#include <memory>
+
+#include "vigil/core/event.h"
+
+namespace vigil::sensors {
+
+void StreamInspector::inspect(Flow& flow, const rules::Packet& packet, rules::Scanner& scanner,
+                              std::vector<const rules::RuleInfo*>& alerts) {
+  if (!options_.enabled || packet.proto != kProtoTcp) return;
+  const bool syn = (packet.tcp_flags & rules::kTcpSyn) != 0;
+  if (!flow.tcp) {
+    if (packet.payload.empty() && !syn) return;  // pure ACKs of a midstream pickup: nothing to hold yet
+    flow.tcp = std::make_unique<TcpSession>(stats_);
+  }
+  TcpSession& session = *flow.tcp;
+  TcpReassembler& mine = session.direction(packet.to_server);
+  if ((packet.tcp_flags & rules::kTcpAck) != 0) session.direction(!packet.to_server).on_peer_ack(packet.tcp_ack);
+  if (syn) mine.on_syn(packet.tcp_seq);
+  if (packet.payload.empty()) return;
+  // Data on a SYN (TCP Fast Open) starts one past the SYN's own sequence number.
+  const uint32_t seq = syn ? packet.tcp_seq + 1 : packet.tcp_seq;
+  packet_ = &packet;
+  scanner_ = &scanner;
+  alerts_ = &alerts;
+  mine.add(seq, packet.payload, options_, stats_, *this);
+  packet_ = nullptr;
+  scanner_ = nullptr;
+  alerts_ = nullptr;
+}
+
+void StreamInspector::on_stream_data(rules::StreamContext& detect, std::string_view history, std::string_view data) {
+  scanner_->scan_stream(*packet_, detect, history, data, *alerts_);
+}
+
+}  // namespace vigil::sensors

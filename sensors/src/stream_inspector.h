@@ -1,0 +1,38 @@
+// StreamInspector: the PacketProcessor's TCP stream stage. Feeds each TCP packet of a flow to the
+// flow's TcpSession and runs the in-order bytes that come out through the Scanner's stream-mode
+// database, adding what matches to the packet's alerts.
+// Thread contract: one per PacketProcessor, on its worker thread.
+#pragma once
+
+#include <vector>
+
+#include "vigil/rules/packet.h"
+#include "vigil/rules/rule_info.h"
+#include "vigil/rules/scanner.h"
+#include "vigil/sensors/flow_table.h"
+#include "vigil/sensors/tcp_stream.h"
+
+namespace vigil::sensors {
+
+class StreamInspector final : public StreamConsumer {
+ public:
+  explicit StreamInspector(StreamOptions options) : options_(options) {}
+
+  // After the packet scan: reassembles the packet's direction and appends stream matches.
+  void inspect(Flow& flow, const rules::Packet& packet, rules::Scanner& scanner,
+               std::vector<const rules::RuleInfo*>& alerts);
+
+  void on_stream_data(rules::StreamContext& detect, std::string_view history, std::string_view data) override;
+
+  const StreamStats& stats() const { return stats_; }
+
+ private:
+  StreamOptions options_;
+  StreamStats stats_;
+  // The packet being inspected, for the duration of inspect() only.
+  const rules::Packet* packet_ = nullptr;
+  rules::Scanner* scanner_ = nullptr;
+  std::vector<const rules::RuleInfo*>* alerts_ = nullptr;
+};
+
+}  // namespace vigil::sensors
