@@ -188,6 +188,21 @@ Result<Incident> incident_from_json_unchecked(std::string_view text) {
       *field = *time;
     }
     report.receipts = it->value("receipts", std::vector<std::string>{});
+    report.initial_overdue = it->value("initial_overdue", false);
+    report.full_overdue = it->value("full_overdue", false);
+  }
+  // Fields added with the 4-layer policy: records written before them decode with the defaults.
+  incident.category = get_or<std::string>(j, "category", "other");
+  incident.agencies = j.value("agencies", std::vector<std::string>{});
+  incident.protection_level = get_or<int>(j, "protection_level", 0);
+  incident.drill = j.value("drill", false);
+  incident.report_required = j.value("report_required", false);
+  for (auto [key, field] : {std::pair{"acknowledged_at", &incident.acknowledged_at},
+                            std::pair{"escalated_at", &incident.escalated_at}}) {
+    if (!j.contains(key) || j.at(key).is_null()) continue;
+    auto time = get_time(j, key);
+    if (!time) return fail(time.error());
+    *field = *time;
   }
   return incident;
 }
@@ -280,7 +295,16 @@ std::string to_json(const Incident& incident) {
   report["initial_sent"] = r.initial_sent ? Json(format_timestamp(*r.initial_sent)) : Json(nullptr);
   report["full_sent"] = r.full_sent ? Json(format_timestamp(*r.full_sent)) : Json(nullptr);
   report["receipts"] = r.receipts;
+  report["initial_overdue"] = r.initial_overdue;
+  report["full_overdue"] = r.full_overdue;
   j["report"] = std::move(report);
+  j["category"] = incident.category;
+  j["agencies"] = incident.agencies;
+  j["protection_level"] = incident.protection_level;
+  j["drill"] = incident.drill;
+  j["report_required"] = incident.report_required;
+  j["acknowledged_at"] = incident.acknowledged_at ? Json(format_timestamp(*incident.acknowledged_at)) : Json(nullptr);
+  j["escalated_at"] = incident.escalated_at ? Json(format_timestamp(*incident.escalated_at)) : Json(nullptr);
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 

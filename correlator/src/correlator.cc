@@ -1,6 +1,7 @@
 #include "vigil/correlator/correlator.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <unordered_set>
 #include <utility>
@@ -9,6 +10,9 @@
 #include "incident_book.h"
 #include "log.h"
 #include "title_template.h"
+#include "vigil/correlator/incident_category.h"
+#include "vigil/correlator/incident_policy.h"
+#include "window_state.h"
 
 namespace vigil::correlator {
 
@@ -68,20 +72,190 @@ struct RuleState {
   const CorrelationRule* rule = nullptr;
   GroupTable groups;
   RuleStats stats;
+  WindowKind kind = WindowKind::count;
+  std::vector<size_t> members;  // temporal: indexes of the member rules' states, in `rules:` order
+  uint64_t fired_stamp = 0;     // events_seen of the last event this rule fired on (feeds temporal rules)
 
-  RuleState(const CorrelationRule& r, size_t max_groups) : rule(&r), groups(max_groups) { stats.rule_id = r.id; }
-  bool windowed() const {
-    return rule->type == CorrelationType::event_count || rule->type == CorrelationType::value_count;
+  RuleState(const CorrelationRule& r, size_t max_groups) : rule(&r), groups(max_groups) {
+    stats.rule_id = r.id;
+    kind = r.temporal() ? WindowKind::temporal
+           : r.type == CorrelationType::value_count ? WindowKind::distinct
+                                                     : WindowKind::count;
   }
+  bool has_windows() const { return rule->windowed() || rule->temporal(); }
 };
 
 struct Correlator::Impl {
-  Impl(std::vector<CorrelationRule> r, IncidentStore& store, CorrelatorOptions o)
-      : rules(std::move(r)), options(o), book(store, o.max_observables) {
+  Impl(std::vector<CorrelationRule> r, IncidentStore& store, CorrelatorOptions o, StateStore* state)
+      : rules(std::move(r)), options(o), book(store, o.max_observables), state_store(state),
+        policy(o.policy ? o.policy : std::make_shared<const IncidentPolicy>()) {
     options.late_allowance = clamp_non_negative(options.late_allowance);
     options.max_backward_jump = std::max(options.max_backward_jump, options.late_allowance);
     states.reserve(rules.size());
-    for (const auto& rule : rules) states.emplace_back(rule, options.max_groups_per_rule);
+    std::unordered_map<std::string, size_t> index;
+    for (const auto& rule : rules) {
+      index.emplace(rule.id, states.size());
+      states.emplace_back(rule, options.max_groups_per_rule);
+    }
+    for (size_t i = 0; i < states.size(); ++i) {
+      if (!states[i].rule->temporal()) continue;
+      temporal_states.push_back(i);
+      // A member that is missing (hand-built rules; the loader refuses them) simply never fires.
+      for (const auto& member : states[i].rule->member_rules) {
+        auto it = index.find(member);
+        states[i].members.push_back(it == index.end() || states[it->second].rule->temporal() ? SIZE_MAX : it->second);
+      }
+    }
+  }
+
+  Result<void> start() {
+    if (!windows_restored) {
+      if (auto restored = restore_windows(); !restored) {
+        log().warn("{}; correlation waits until the state store answers", restored.error().message);
+        return restored;
+      }
+      windows_restored = true;
+    }
+    return load_open_incidents();
+  }
+
+  // Reads the windows saved by save_windows(). A rule whose definition changed since (fingerprint) or
+  // that is gone loses its saved windows; damaged values are dropped with a warning, never fatal.
+  Result<void> restore_windows() {
+    if (!state_store) return ok();
+    auto manifest_bytes = state_store->get_state(kWindowManifestKey);
+    if (!manifest_bytes) {
+      book.count_store_error();
+      return fail(manifest_bytes.error().with_context("reading correlation windows"));
+    }
+    if (!*manifest_bytes) return ok();
+    auto manifest = decode_manifest(**manifest_bytes);
+    if (!manifest) {
+      log().warn("{}; correlation windows start empty", manifest.error().message);
+      return ok();
+    }
+    std::unordered_map<std::string, RuleState*> by_id;
+    for (auto& state : states) {
+      if (state.has_windows()) by_id.emplace(state.rule->id, &state);
+    }
+    size_t restored = 0;
+    for (const auto& saved : manifest->rules) {
+      auto it = by_id.find(saved.id);
+      bool usable = it != by_id.end() && window_fingerprint(*it->second->rule) == saved.fingerprint;
+      if (!usable) {
+        for (uint32_t shard : saved.shards) stale_keys.push_back(window_shard_key(saved.id, shard));
+        continue;
+      }
+      RuleState& state = *it->second;
+      std::vector<std::pair<std::string, GroupWindow>> groups;
+      for (uint32_t shard : saved.shards) {
+        auto bytes = state_store->get_state(window_shard_key(saved.id, shard));
+        if (!bytes) {
+          book.count_store_error();
+          return fail(bytes.error().with_context("reading correlation windows of rule " + saved.id));
+        }
+        if (!*bytes) continue;
+        auto decoded = decode_shard(**bytes, state.kind);
+        if (!decoded) {
+          log().warn("rule {}: {}; those windows start empty", saved.id, decoded.error().message);
+          stale_keys.push_back(window_shard_key(saved.id, shard));
+          continue;
+        }
+        for (auto& group : *decoded) groups.push_back(std::move(group));
+      }
+      std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) {
+        return a.second.touched_watermark < b.second.touched_watermark;
+      });
+      for (auto& [key, group] : groups) state.groups.restore(std::move(key), std::move(group));
+      state.groups.mark_clean();
+      restored += groups.size();
+    }
+    if (restored > 0 || !manifest->rules.empty()) {
+      watermark = manifest->watermark;
+      last_saved_watermark = manifest->watermark;
+    }
+    counters.groups_restored = restored;
+    return ok();
+  }
+
+  // Writes the shards of group tables changed since the last save, then the manifest. Bounded by the
+  // changed shards, not by the number of groups; `force` ignores the save interval.
+  Result<void> save_windows(bool force) {
+    if (!state_store || !windows_restored || !watermark) return ok();
+    if (!force && *watermark - last_saved_watermark < options.state_save_interval && saved_once) return ok();
+    bool changed = !stale_keys.empty();
+    for (const auto& key : stale_keys) {
+      if (auto erased = state_store->erase_state(key); !erased) {
+        book.count_store_error();
+        return fail(erased.error().with_context("erasing stale correlation windows"));
+      }
+    }
+    stale_keys.clear();
+    WindowManifest manifest;
+    manifest.watermark = *watermark;
+    for (auto& state : states) {
+      if (!state.has_windows()) continue;
+      GroupTable& table = state.groups;
+      if (table.any_dirty()) {
+        changed = true;
+        for (size_t shard = 0; shard < GroupTable::kShards; ++shard) {
+          if (!table.dirty()[shard]) continue;
+          std::string key = window_shard_key(state.rule->id, shard);
+          Result<void> written = table.shard(shard).empty()
+                                     ? state_store->erase_state(key)
+                                     : state_store->put_state(key, encode_shard(table.shard(shard), state.kind));
+          if (!written) {
+            book.count_store_error();
+            return fail(written.error().with_context("saving correlation windows of rule " + state.rule->id));
+          }
+          ++counters.window_shards_written;
+        }
+        table.mark_clean();
+      }
+      WindowManifest::Rule saved{state.rule->id, window_fingerprint(*state.rule), {}};
+      for (size_t shard = 0; shard < GroupTable::kShards; ++shard) {
+        if (!table.shard(shard).empty()) saved.shards.push_back(static_cast<uint32_t>(shard));
+      }
+      if (!saved.shards.empty()) manifest.rules.push_back(std::move(saved));
+    }
+    if (changed || *watermark != last_saved_watermark) {
+      if (auto put = state_store->put_state(kWindowManifestKey, encode_manifest(manifest)); !put) {
+        book.count_store_error();
+        return fail(put.error().with_context("saving correlation windows"));
+      }
+    }
+    last_saved_watermark = *watermark;
+    saved_once = true;
+    return ok();
+  }
+
+  Result<void> flush() {
+    auto written = book.flush();
+    auto saved = save_windows(false);
+    if (!written) return written;
+    return saved;
+  }
+
+  Result<size_t> review(Timestamp now) {
+    IncidentQuery query;
+    query.open_only = true;
+    query.limit = options.max_open_incidents;
+    auto listed = book.store().list(query);
+    if (!listed) {
+      book.count_store_error();
+      return fail(listed.error().with_context("reviewing open incidents"));
+    }
+    size_t changed = 0;
+    for (auto& incident : *listed) {
+      if (!apply_policy(incident, *policy, now)) continue;
+      if (auto put = book.store().put(incident); !put) {
+        book.count_store_error();
+        return fail(put.error().with_context("writing incident " + incident.id));
+      }
+      ++changed;
+      book.notify(incident);
+    }
+    return changed;
   }
 
   Result<void> load_open_incidents() {
@@ -122,7 +296,7 @@ struct Correlator::Impl {
 
   void expire_idle_groups() {
     for (auto& state : states) {
-      if (!state.windowed() || state.groups.size() == 0) continue;
+      if (!state.has_windows() || state.groups.size() == 0) continue;
       Timestamp cutoff = saturating_sub(saturating_sub(*watermark, state.rule->timespan), options.late_allowance);
       counters.groups_expired += state.groups.expire(cutoff);
     }
@@ -195,6 +369,17 @@ struct Correlator::Impl {
     if (observables.size() > options.max_observables) observables.resize(options.max_observables);
     incident.observables = std::move(observables);
     incident.tlp = rule.tlp.empty() ? "amber" : rule.tlp;
+    // An explicit category wins; a temporal rule chains several kinds of activity (the taxonomy's
+    // "combined"); otherwise the triggering alert's classification decides.
+    if (!rule.category.empty()) {
+      incident.category = rule.category;
+    } else if (rule.temporal()) {
+      incident.category = std::string(to_string(IncidentCategory::combined));
+    } else if (event.alert) {
+      incident.category = std::string(to_string(category_for_classification(event.alert->category)));
+    } else {
+      incident.category = std::string(to_string(IncidentCategory::other));
+    }
 
     std::string what = "raised by rule " + rule.id + ": ";
     switch (rule.type) {
@@ -206,6 +391,14 @@ struct Correlator::Impl {
         what += std::to_string(count) + " events in " + format_span(rule.timespan) + " (" +
                 rule.condition.to_string() + ")";
         break;
+      case CorrelationType::temporal:
+      case CorrelationType::temporal_ordered: {
+        std::string members;
+        for (const auto& member : rule.member_rules) members += (members.empty() ? "" : ", ") + member;
+        what += members + (rule.type == CorrelationType::temporal_ordered ? " in this order" : "") + " within " +
+                format_span(rule.timespan);
+        break;
+      }
       default:
         what += std::to_string(count) + (count == 1 ? " event" : " events");
         break;
@@ -213,9 +406,10 @@ struct Correlator::Impl {
     if (!group_key.empty()) what += " for " + group_key;
     incident.timeline.push_back({event.timestamp, "correlator", std::move(what)});
 
-    incident.report.detected_at = incident.first_seen;
-    incident.report.initial_due = incident.first_seen + options.initial_report_due;
-    incident.report.full_due = incident.first_seen + options.full_report_due;
+    // Agencies, severity by asset criticality, drill tag, layer and report clock: all on event time, so
+    // replaying a capture gives the same incidents.
+    classify_incident(incident, *policy, event.timestamp);
+    apply_policy(incident, *policy, event.timestamp);
 
     tag(event, incident.id, may_tag);
     ++state.stats.incidents_raised;
@@ -229,18 +423,8 @@ struct Correlator::Impl {
                                Event& event, bool may_tag) {
     const CorrelationRule& rule = *state.rule;
     const bool distinct = rule.type == CorrelationType::value_count;
-    GroupWindow* group = state.groups.find(group_key);
-    if (group && event.timestamp < saturating_sub(group->newest, options.late_allowance)) {
-      ++state.stats.late_events;
-      ++counters.late_events;
-      return ok();
-    }
-    if (!group) {
-      size_t evicted = 0;
-      group = &state.groups.create(group_key, distinct, evicted);
-      counters.groups_evicted += evicted;
-      group->newest = event.timestamp;
-    }
+    GroupWindow* group = find_in_time(state, group_key, event);
+    if (!group) return ok();  // late
     group->newest = std::max(group->newest, event.timestamp);
     Timestamp cutoff = saturating_sub(group->newest, rule.timespan);
     uint64_t count = 0;
@@ -253,8 +437,14 @@ struct Correlator::Impl {
       window.add(event.ref(), cutoff);
       count = window.count();
     }
-    state.groups.touch(*group, *watermark);
+    state.groups.touch(group_key, *group, *watermark);
     if (!rule.condition.accepts(count)) return ok();
+    fired(state);
+    if (!rule.generate) {
+      // Only feeds temporal rules: the window starts over, as it would after raising an incident.
+      state.groups.erase(group_key);
+      return ok();
+    }
 
     std::vector<EventRef> refs;
     std::vector<std::string> values;
@@ -272,9 +462,69 @@ struct Correlator::Impl {
     return ok();
   }
 
+  static constexpr Timestamp kNewGroup = std::numeric_limits<Timestamp>::min();
+
+  // The group's window, created when new; nullptr when the event is late for it.
+  GroupWindow* find_in_time(RuleState& state, const std::string& group_key, const Event& event) {
+    GroupWindow* group = state.groups.find(group_key);
+    if (group && event.timestamp < saturating_sub(group->newest, options.late_allowance)) {
+      ++state.stats.late_events;
+      ++counters.late_events;
+      return nullptr;
+    }
+    if (!group) {
+      size_t evicted = 0;
+      group = &state.groups.create(group_key, state.kind, state.rule->member_rules.size(), evicted);
+      counters.groups_evicted += evicted;
+      group->newest = event.timestamp;
+      group->touched_watermark = kNewGroup;
+    }
+    return group;
+  }
+
+  void fired(RuleState& state) { state.fired_stamp = counters.events_seen; }
+
+  // A member of a temporal rule fired on `event`: record it in the temporal rule's group window.
+  Result<void> temporal_hit(RuleState& state, size_t member, Event& event, bool may_tag) {
+    const CorrelationRule& rule = *state.rule;
+    std::vector<FieldValue> group_values;
+    if (!group_values_of(rule, event, group_values)) return ok();
+    ++state.stats.matched;
+    std::string group_key = make_group_key(rule.group_by, group_values);
+    if (OpenIncident* open = book.find_open(dedup_key(rule.id, group_key))) {
+      book.attach(*open, event, observables_for(event, rule, group_values), rule.id);
+      tag(event, open->id, may_tag);
+      ++state.stats.incident_updates;
+      ++counters.incident_updates;
+      return ok();
+    }
+    GroupWindow* group = find_in_time(state, group_key, event);
+    if (!group) return ok();
+    group->newest = std::max(group->newest, event.timestamp);
+    const bool ordered = rule.type == CorrelationType::temporal_ordered;
+    auto& window = std::get<TemporalWindow>(group->window);
+    bool complete = window.hit(member, event.ref(), rule.timespan, ordered);
+    state.groups.touch(group_key, *group, *watermark);
+    if (!complete) return ok();
+    auto raised = raise(state, group_key, group_values, event, may_tag, window.refs(ordered), rule.member_rules.size(), {});
+    if (!raised) return raised;
+    state.groups.erase(group_key);
+    return ok();
+  }
+
+  static bool group_values_of(const CorrelationRule& rule, const Event& event, std::vector<FieldValue>& out) {
+    out.clear();
+    for (const auto& field : rule.group_by) {
+      auto value = event_field(event, field);
+      if (!value) return false;
+      out.push_back(std::move(*value));
+    }
+    return true;
+  }
+
   Result<void> process(Event& event) {
     if (!ready) {
-      if (auto loaded = load_open_incidents(); !loaded) return loaded;
+      if (auto started = start(); !started) return started;
     }
     ++counters.events_seen;
     advance_watermark(event.timestamp);
@@ -286,19 +536,8 @@ struct Correlator::Impl {
     std::vector<FieldValue> group_values;
     for (auto& state : states) {
       const CorrelationRule& rule = *state.rule;
-      if (!rule.enabled || !rule.matches(event)) continue;
-
-      group_values.clear();
-      bool complete = true;
-      for (const auto& field : rule.group_by) {
-        auto value = event_field(event, field);
-        if (!value) {
-          complete = false;
-          break;
-        }
-        group_values.push_back(std::move(*value));
-      }
-      if (!complete) continue;
+      if (rule.temporal() || !rule.enabled || !rule.matches(event)) continue;
+      if (!group_values_of(rule, event, group_values)) continue;
       std::optional<FieldValue> counted;
       if (rule.type == CorrelationType::value_count) {
         counted = event_field(event, rule.value_field);
@@ -313,13 +552,15 @@ struct Correlator::Impl {
         tag(event, open->id, may_tag);
         ++state.stats.incident_updates;
         ++counters.incident_updates;
+        fired(state);
         continue;
       }
 
       Result<void> step;
       switch (rule.type) {
         case CorrelationType::single:
-          step = raise(state, group_key, group_values, event, may_tag, {event.ref()}, 1, {});
+          fired(state);
+          if (rule.generate) step = raise(state, group_key, group_values, event, may_tag, {event.ref()}, 1, {});
           break;
         case CorrelationType::event_count:
         case CorrelationType::value_count:
@@ -327,9 +568,20 @@ struct Correlator::Impl {
           break;
         case CorrelationType::temporal:
         case CorrelationType::temporal_ordered:
-          break;  // rejected by the loader; a hand-built rule of these types does nothing yet
+          break;  // evaluated below, once every member rule has seen the event
       }
       if (!step && result) result = step;
+    }
+    for (size_t index : temporal_states) {
+      RuleState& state = states[index];
+      if (!state.rule->enabled) continue;
+      for (size_t member = 0; member < state.members.size(); ++member) {
+        size_t member_index = state.members[member];
+        if (member_index == SIZE_MAX || states[member_index].fired_stamp != counters.events_seen) continue;
+        matched_any = true;
+        Result<void> step = temporal_hit(state, member, event, may_tag);
+        if (!step && result) result = step;
+      }
     }
     if (matched_any) ++counters.events_matched;
     return result;
@@ -356,15 +608,23 @@ struct Correlator::Impl {
   CorrelatorOptions options;
   std::vector<RuleState> states;
   IncidentBook book;
+  StateStore* state_store = nullptr;
+  std::shared_ptr<const IncidentPolicy> policy;
+  std::vector<size_t> temporal_states;
+  std::vector<std::string> stale_keys;  // saved windows of rules that are gone or changed: erased at next save
+  Timestamp last_saved_watermark = 0;
+  bool saved_once = false;
+  bool windows_restored = false;
   CorrelatorStats counters;
   std::optional<Timestamp> watermark;
   bool ready = false;
 };
 
-Correlator::Correlator(std::vector<CorrelationRule> rules, IncidentStore& store, CorrelatorOptions options)
-    : impl_(std::make_unique<Impl>(std::move(rules), store, options)) {
+Correlator::Correlator(std::vector<CorrelationRule> rules, IncidentStore& store, CorrelatorOptions options,
+                       StateStore* state)
+    : impl_(std::make_unique<Impl>(std::move(rules), store, options, state)) {
   // A failure is logged and retried by process(); the constructor cannot return it.
-  (void)impl_->load_open_incidents();
+  (void)impl_->start();
 }
 
 Correlator::~Correlator() = default;
@@ -372,7 +632,12 @@ Correlator::Correlator(Correlator&&) noexcept = default;
 Correlator& Correlator::operator=(Correlator&&) noexcept = default;
 
 Result<void> Correlator::process(Event& event) { return impl_->process(event); }
-Result<void> Correlator::flush() { return impl_->book.flush(); }
+Result<void> Correlator::flush() { return impl_->flush(); }
+Result<void> Correlator::save_windows() { return impl_->save_windows(true); }
+Result<size_t> Correlator::review_incidents(Timestamp now) {
+  if (auto flushed = impl_->book.flush(); !flushed) return fail(flushed.error());
+  return impl_->review(now);
+}
 void Correlator::incident_changed(const Incident& incident) { impl_->book.changed(incident); }
 void Correlator::set_incident_listener(std::function<void(const Incident&)> listener) {
   impl_->book.set_listener(std::move(listener));

@@ -67,57 +67,132 @@ std::vector<std::string> DistinctWindow::values() const {
   return out;
 }
 
-GroupWindow* GroupTable::find(const std::string& key) {
-  auto it = groups_.find(key);
-  return it == groups_.end() ? nullptr : &it->second;
+bool TemporalWindow::hit(size_t member, EventRef ref, Duration span, bool ordered) {
+  if (member >= slots_.size()) return false;
+  Slot& slot = slots_[member];
+  if (!ordered) {
+    if (!slot.set || slot.chain.front() < ref) slot = Slot{true, ref.timestamp, {ref}};
+    Timestamp newest = ref.timestamp;
+    Timestamp oldest = ref.timestamp;
+    for (const Slot& s : slots_) {
+      if (!s.set) return false;
+      newest = std::max(newest, s.start);
+      oldest = std::min(oldest, s.start);
+    }
+    return newest - oldest <= span;
+  }
+  if (member == 0) {
+    if (!slot.set || slot.start <= ref.timestamp) slot = Slot{true, ref.timestamp, {ref}};
+  } else {
+    const Slot& before = slots_[member - 1];
+    // The previous member must have fired strictly before this event, and the chain must still fit.
+    if (!before.set || !(before.chain.back() < ref) || ref.timestamp - before.start > span) return false;
+    if (!slot.set || slot.start <= before.start) {
+      Slot next{true, before.start, before.chain};
+      next.chain.push_back(ref);
+      slot = std::move(next);
+    }
+  }
+  return slots_.back().set;
 }
 
-GroupWindow& GroupTable::create(const std::string& key, bool distinct, size_t& evicted) {
+std::vector<EventRef> TemporalWindow::refs(bool ordered) const {
+  std::vector<EventRef> out;
+  if (ordered) {
+    if (!slots_.empty()) out = slots_.back().chain;
+  } else {
+    for (const Slot& slot : slots_) out.insert(out.end(), slot.chain.begin(), slot.chain.end());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+size_t GroupTable::shard_of(std::string_view key) { return std::hash<std::string_view>{}(key) % kShards; }
+
+GroupWindow* GroupTable::find(const std::string& key) {
+  Shard& shard = shards_[shard_of(key)];
+  auto it = shard.find(key);
+  return it == shard.end() ? nullptr : &it->second;
+}
+
+GroupWindow& GroupTable::create(const std::string& key, WindowKind kind, size_t members, size_t& evicted) {
   evicted = 0;
-  if (groups_.size() >= max_groups_ && !recency_.empty()) {
+  if (size_ >= max_groups_ && !recency_.empty()) {
     std::string victim = *recency_.back();
     erase(victim);
     evicted = 1;
   }
-  auto [it, inserted] = groups_.try_emplace(key);
+  size_t index = shard_of(key);
+  auto [it, inserted] = shards_[index].try_emplace(key);
   GroupWindow& group = it->second;
   if (inserted) {
-    if (distinct) group.window.emplace<DistinctWindow>();
+    ++size_;
+    if (kind == WindowKind::distinct) group.window.emplace<DistinctWindow>();
+    if (kind == WindowKind::temporal) group.window.emplace<TemporalWindow>(members);
     recency_.push_front(&it->first);
     group.lru = recency_.begin();
+    mark(index);
   }
   return group;
 }
 
-void GroupTable::touch(GroupWindow& group, Timestamp watermark) {
+void GroupTable::touch(const std::string& key, GroupWindow& group, Timestamp watermark) {
   group.touched_watermark = watermark;
   recency_.splice(recency_.begin(), recency_, group.lru);
+  mark(shard_of(key));
 }
 
 void GroupTable::erase(const std::string& key) {
-  auto it = groups_.find(key);
-  if (it == groups_.end()) return;
+  size_t index = shard_of(key);
+  Shard& shard = shards_[index];
+  auto it = shard.find(key);
+  if (it == shard.end()) return;
   recency_.erase(it->second.lru);
-  groups_.erase(it);
+  shard.erase(it);
+  --size_;
+  mark(index);
 }
 
 size_t GroupTable::expire(Timestamp cutoff) {
   size_t dropped = 0;
   while (!recency_.empty()) {
-    auto it = groups_.find(*recency_.back());
+    const std::string& key = *recency_.back();
+    size_t index = shard_of(key);
+    Shard& shard = shards_[index];
+    auto it = shard.find(key);
     if (it->second.touched_watermark >= cutoff) break;
     recency_.pop_back();
-    groups_.erase(it);
+    shard.erase(it);
+    --size_;
+    mark(index);
     ++dropped;
   }
   return dropped;
 }
 
 size_t GroupTable::clear() {
-  size_t dropped = groups_.size();
+  size_t dropped = size_;
   recency_.clear();
-  groups_.clear();
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    if (!shards_[i].empty()) mark(i);
+    shards_[i].clear();
+  }
+  size_ = 0;
   return dropped;
+}
+
+void GroupTable::mark_clean() {
+  std::fill(dirty_.begin(), dirty_.end(), false);
+  any_dirty_ = false;
+}
+
+void GroupTable::restore(std::string key, GroupWindow window) {
+  erase(key);
+  size_t index = shard_of(key);
+  auto [it, inserted] = shards_[index].emplace(std::move(key), std::move(window));
+  ++size_;
+  recency_.push_front(&it->first);
+  it->second.lru = recency_.begin();
 }
 
 }  // namespace vigil::correlator

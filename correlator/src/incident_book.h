@@ -47,6 +47,13 @@ class IncidentBook {
   void changed(const Incident& incident);
   Result<void> flush();
   void set_listener(std::function<void(const Incident&)> listener) { listener_ = std::move(listener); }
+  // An incident changed outside flush() (the policy): tell the listener, keep deduplication right.
+  void notify(const Incident& incident) {
+    ++written_;
+    if (listener_) listener_(incident);
+    changed(incident);
+  }
+  IncidentStore& store() { return *store_; }
 
   size_t open_count() const { return open_.size(); }
   size_t pending_count() const { return pending_.size(); }

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "text_util.h"
+#include "vigil/correlator/incident_category.h"
 #include "title_template.h"
 
 namespace vigil::correlator {
@@ -90,8 +91,7 @@ std::optional<std::string> normalize_tlp(std::string_view text) {
 // Sigma metadata vigil accepts and does not use.
 const std::set<std::string, std::less<>>& ignored_keys() {
   static const std::set<std::string, std::less<>> keys{"author", "date",  "modified", "references", "tags",
-                                                       "falsepositives", "status", "name", "fields",
-                                                       "generate"};
+                                                       "falsepositives", "status", "name", "fields"};
   return keys;
 }
 
@@ -191,7 +191,7 @@ class RuleParser {
     for (const auto& [key, nodes] : fields) {
       static const std::set<std::string, std::less<>> known{
           "id",       "title",     "type",     "match", "group_by", "timespan",
-          "condition", "severity", "description", "enabled", "tlp"};
+          "condition", "severity", "description", "enabled", "tlp", "rules", "generate", "category"};
       if (known.count(key) || ignored_keys().count(key)) continue;
       std::string hint = key == "level" ? " (vigil uses 'severity')" : "";
       warn(nodes.first, key, "unknown field ignored" + hint);
@@ -205,16 +205,13 @@ class RuleParser {
 
     const YAML::Node* type = get("type");
     if (!type) {
-      error(node, "type", "missing (single, event_count or value_count)");
+      error(node, "type", "missing (single, event_count, value_count, temporal or temporal_ordered)");
     } else if (auto text = scalar(*type, "type")) {
       auto parsed = parse_correlation_type(*text);
       if (!parsed) {
         error(*type, "type", parsed.error().message);
       } else {
         rule_.type = *parsed;
-        if (rule_.type == CorrelationType::temporal || rule_.type == CorrelationType::temporal_ordered) {
-          error(*type, "type", "'" + *text + "' is not supported yet (use single, event_count or value_count)");
-        }
       }
     }
 
@@ -234,16 +231,16 @@ class RuleParser {
     if (const auto* description = get("description")) {
       if (auto text = scalar(*description, "description")) rule_.description = *text;
     }
-    if (const auto* enabled = get("enabled")) {
-      if (auto text = scalar(*enabled, "enabled")) {
-        std::string lower = *text;
-        for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-        if (lower == "true" || lower == "yes" || lower == "on") {
-          rule_.enabled = true;
-        } else if (lower == "false" || lower == "no" || lower == "off") {
-          rule_.enabled = false;
+    if (const auto* enabled = get("enabled")) parse_bool(*enabled, "enabled", rule_.enabled);
+    if (const auto* generate = get("generate")) parse_bool(*generate, "generate", rule_.generate);
+    if (const auto* category = get("category")) {
+      if (auto text = scalar(*category, "category")) {
+        if (auto parsed = parse_incident_category(*text)) {
+          rule_.category = std::string(to_string(*parsed));
         } else {
-          error(*enabled, "enabled", "expected true or false, got '" + *text + "'");
+          error(*category, "category",
+                "'" + *text + "' is not an incident category (denial_of_service, phishing, malware, "
+                "unauthorized_access, defacement, ransomware, data_destruction, data_theft, combined, other)");
         }
       }
     }
@@ -257,17 +254,33 @@ class RuleParser {
       }
     }
 
+    const bool temporal = rule_.temporal();
     if (const auto* match = get("match")) {
-      parse_match(*match);
-    } else {
+      if (temporal) {
+        warn(*match, "match", "ignored for type " + std::string(to_string(rule_.type)) +
+                                  " (the rules listed in 'rules' decide which events count)");
+      } else {
+        parse_match(*match);
+      }
+    } else if (!temporal) {
       error(node, "match", "missing (a map of EVE field -> filter)");
     }
 
     if (const auto* group_by = get("group_by")) parse_group_by(*group_by);
 
-    bool windowed = rule_.type == CorrelationType::event_count || rule_.type == CorrelationType::value_count;
+    if (const auto* members = get("rules")) {
+      if (!temporal) {
+        warn(*members, "rules", "ignored for type " + std::string(to_string(rule_.type)));
+      } else {
+        parse_members(*members);
+      }
+    } else if (temporal) {
+      error(node, "rules", "missing (the ids of the rules that must all fire, at least two)");
+    }
+
+    bool windowed = rule_.windowed();
     if (const auto* timespan = get("timespan")) {
-      if (!windowed) {
+      if (!windowed && !temporal) {
         warn(*timespan, "timespan", "ignored for type " + std::string(to_string(rule_.type)));
       } else if (auto text = scalar(*timespan, "timespan")) {
         auto parsed = parse_duration(*text);
@@ -279,7 +292,7 @@ class RuleParser {
           rule_.timespan = *parsed;
         }
       }
-    } else if (windowed) {
+    } else if (windowed || temporal) {
       error(node, "timespan", "missing (e.g. 60s, 15m, 2h)");
     }
 
@@ -306,6 +319,41 @@ class RuleParser {
         }
       }
     }
+  }
+
+  void parse_bool(const YAML::Node& node, const std::string& field, bool& out) {
+    auto text = scalar(node, field);
+    if (!text) return;
+    std::string lower = *text;
+    for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    if (lower == "true" || lower == "yes" || lower == "on") {
+      out = true;
+    } else if (lower == "false" || lower == "no" || lower == "off") {
+      out = false;
+    } else {
+      error(node, field, "expected true or false, got '" + *text + "'");
+    }
+  }
+
+  void parse_members(const YAML::Node& node) {
+    if (!node.IsSequence()) {
+      error(node, "rules", "expected a list of rule ids");
+      return;
+    }
+    for (const auto& item : node) {
+      auto text = scalar(item, "rules");
+      if (!text) continue;
+      if (!valid_rule_id(*text)) {
+        error(item, "rules", "'" + *text + "' is not a valid rule id");
+      } else if (std::find(rule_.member_rules.begin(), rule_.member_rules.end(), *text) != rule_.member_rules.end()) {
+        error(item, "rules", "'" + *text + "' listed twice");
+      } else if (*text == rule_.id) {
+        error(item, "rules", "a rule cannot list itself");
+      } else {
+        rule_.member_rules.push_back(*text);
+      }
+    }
+    if (!failed_ && rule_.member_rules.size() < 2) error(node, "rules", "needs at least two rule ids");
   }
 
   void parse_match(const YAML::Node& match) {
@@ -623,6 +671,51 @@ void parse_text(std::string_view text, const std::string& source, CorrelationLoa
   }
 }
 
+// Temporal rules name other rules, possibly in other files: checked once everything is read. A temporal
+// rule whose members are missing, broken or temporal themselves is dropped with an error; a rule with
+// `generate: false` that no temporal rule lists would do nothing, which is worth a warning.
+void resolve_members(std::vector<CorrelationRule>& rules, CorrelationLoadReport& report) {
+  std::unordered_map<std::string, const CorrelationRule*> by_id;
+  for (const auto& rule : rules) by_id.emplace(rule.id, &rule);
+  std::set<std::string> dropped;
+  std::set<std::string> listed;
+  for (const auto& rule : rules) {
+    if (!rule.temporal()) continue;
+    std::vector<std::string> members;
+    for (const auto& member : rule.member_rules) {
+      auto it = by_id.find(member);
+      std::string problem;
+      if (it == by_id.end()) {
+        problem = "rule '" + member + "' is not loaded (missing or broken)";
+      } else if (it->second->temporal()) {
+        problem = "rule '" + member + "' is itself temporal; temporal rules combine single, event_count or "
+                  "value_count rules";
+      }
+      if (!problem.empty()) {
+        report.errors.push_back({rule.source, rule.line, rule.id, "rules", problem});
+        dropped.insert(rule.id);
+        members.clear();
+        break;
+      }
+      members.push_back(member);
+    }
+    listed.insert(members.begin(), members.end());
+  }
+  if (!dropped.empty()) {
+    report.rules_loaded -= dropped.size();
+    for (const auto& rule : rules) {
+      if (dropped.count(rule.id) && !rule.enabled) --report.rules_disabled;
+    }
+    std::erase_if(rules, [&dropped](const CorrelationRule& rule) { return dropped.count(rule.id) > 0; });
+  }
+  for (const auto& rule : rules) {
+    if (!rule.generate && !listed.count(rule.id)) {
+      report.warnings.push_back({rule.source, rule.line, rule.id, "generate",
+                                 "generate: false, and no temporal rule lists this rule: it never has an effect"});
+    }
+  }
+}
+
 Result<std::string> read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(ErrorCode::io_error, "cannot read correlation rules " + path.string());
@@ -646,6 +739,7 @@ std::vector<CorrelationRule> parse_correlation_rules(std::string_view yaml_text,
   SeenIds seen;
   std::vector<CorrelationRule> rules;
   parse_text(yaml_text, source, report, seen, rules);
+  resolve_members(rules, report);
   return rules;
 }
 
@@ -681,6 +775,7 @@ Result<std::vector<CorrelationRule>> load_correlation_rules(const std::vector<st
     ++report.files_read;
     parse_text(*text, file.string(), report, seen, rules);
   }
+  resolve_members(rules, report);
   return rules;
 }
 

@@ -123,6 +123,54 @@ TEST_CASE("incidents round-trip through JSON", "[core][incident]") {
   CHECK_FALSE(incident_from_json(R"({"id":"INC-1","severity":"huge","state":"new"})"));
 }
 
+TEST_CASE("incident policy fields round-trip through JSON", "[core][incident]") {
+  Incident inc;
+  inc.id = format_incident_id(7);
+  inc.severity = Severity::critical;
+  inc.first_seen = inc.last_seen = 1'000'000;
+  inc.category = "ransomware";
+  inc.agencies = {"So Tai chinh", "UBND tinh"};
+  inc.protection_level = 4;
+  inc.drill = true;
+  inc.report_required = true;
+  inc.acknowledged_at = 2'000'000;
+  inc.escalated_at = 3'000'000;
+  inc.report.initial_overdue = true;
+  auto back = incident_from_json(to_json(inc));
+  REQUIRE(back);
+  CHECK(back->category == "ransomware");
+  CHECK(back->agencies == inc.agencies);
+  CHECK(back->protection_level == 4);
+  CHECK(back->drill);
+  CHECK(back->report_required);
+  CHECK(back->acknowledged_at == inc.acknowledged_at);
+  CHECK(back->escalated_at == inc.escalated_at);
+  CHECK(back->report.initial_overdue);
+  CHECK_FALSE(back->report.full_overdue);
+  CHECK(to_json(*back) == to_json(inc));
+}
+
+TEST_CASE("incident records written before the policy fields decode with defaults", "[core][incident]") {
+  // The shape stored by earlier versions: no category, agencies, drill, acknowledged_at...
+  auto old = incident_from_json(
+      R"({"id":"INC-000003","title":"t","severity":"high","state":"acknowledged","resolution":"none","layer":1,)"
+      R"("assignee":"","rule_id":"r","group_key":"","first_seen":"2024-03-01T10:00:00.000000+0000",)"
+      R"("last_seen":"2024-03-01T10:00:00.000000+0000","event_count":1,"events":[],"observables":[],"tlp":"amber",)"
+      R"("timeline":[],"report":{"detected_at":"2024-03-01T10:00:00.000000+0000","initial_due":)"
+      R"("2024-03-02T10:00:00.000000+0000","full_due":"2024-03-04T10:00:00.000000+0000","initial_sent":null,)"
+      R"("full_sent":null,"receipts":[]}})");
+  REQUIRE(old);
+  CHECK(old->state == IncidentState::acknowledged);
+  CHECK(old->category == "other");
+  CHECK(old->agencies.empty());
+  CHECK(old->protection_level == 0);
+  CHECK_FALSE(old->drill);
+  CHECK_FALSE(old->report_required);
+  CHECK_FALSE(old->acknowledged_at);
+  CHECK_FALSE(old->escalated_at);
+  CHECK_FALSE(old->report.initial_overdue);
+}
+
 TEST_CASE("event fields are reachable by their EVE names", "[core][fields]") {
   const Event e = sample_alert();
   CHECK(event_field(e, "event_type")->text == "alert");

@@ -93,7 +93,7 @@ TEST_CASE("single: raises an incident with every field set, later matches add to
   CHECK(incident.title == "ET TEST signature 2024217 from 203.0.113.9 on 10.1.2.3 (wan) {raw} -");
   CHECK(incident.severity == Severity::critical);
   CHECK(incident.state == IncidentState::new_);
-  CHECK(incident.layer == 1);
+  CHECK(incident.layer == 2);  // critical: the default policy hands it to layer 2 at once
   CHECK(incident.rule_id == "critical-alert");
   CHECK(incident.group_key == "src_ip=203.0.113.9,dest_ip=10.1.2.3");
   CHECK(incident.first_seen == at(10));
@@ -102,10 +102,15 @@ TEST_CASE("single: raises an incident with every field set, later matches add to
   CHECK(incident.events == std::vector<EventRef>{first.ref()});
   CHECK(incident.observables == std::vector<Observable>{{"ip", "203.0.113.9"}, {"ip", "10.1.2.3"}, {"port", "445"}});
   CHECK(incident.tlp == "red");
-  REQUIRE(incident.timeline.size() == 1);
+  REQUIRE(incident.timeline.size() == 2);
   CHECK(incident.timeline[0].time == at(10));
   CHECK(incident.timeline[0].actor == "correlator");
   CHECK(incident.timeline[0].what == "raised by rule critical-alert: 1 event for src_ip=203.0.113.9,dest_ip=10.1.2.3");
+  CHECK(incident.timeline[1].actor == "policy");
+  CHECK(incident.timeline[1].what == "escalated from layer 1 to layer 2: severity critical goes to layer 2 at once");
+  CHECK(incident.category == "unauthorized_access");  // from the alert's classification
+  // Critical is serious under the default policy: the layer-4 report clock runs from the first event.
+  CHECK(incident.report_required);
   CHECK(incident.report.detected_at == at(10));
   CHECK(incident.report.initial_due == at(10) + hours(24));
   CHECK(incident.report.full_due == at(10) + hours(72));
@@ -130,7 +135,7 @@ TEST_CASE("single: raises an incident with every field set, later matches add to
   CHECK(updated.last_seen == at(20));
   CHECK(updated.events == std::vector<EventRef>{first.ref(), second.ref()});
   CHECK(updated.observables.back() == Observable{"port", "139"});
-  CHECK(updated.timeline.size() == 1);
+  CHECK(updated.timeline.size() == 2);
 
   auto stats = correlator.stats();
   CHECK(stats.events_seen == 4);
@@ -170,7 +175,8 @@ TEST_CASE("event_count fires exactly at the threshold, not below", "[correlator]
   CHECK(incident.events.back() == EventRef{at(19), 20});
   CHECK(incident.first_seen == at(0));
   CHECK(incident.last_seen == at(19));
-  CHECK(incident.report.detected_at == at(0));
+  CHECK_FALSE(incident.report_required);  // high is not serious under the default policy
+  CHECK(incident.report.detected_at == 0);
   CHECK(incident.severity == Severity::high);
   CHECK(incident.tlp == "amber");
   REQUIRE(incident.timeline.size() == 1);
@@ -399,7 +405,8 @@ TEST_CASE("flush merges into the stored incident: responders' changes survive", 
   CHECK(merged.state == IncidentState::acknowledged);
   CHECK(merged.assignee == "nguyen.van.a");
   CHECK(merged.layer == 2);
-  CHECK(merged.timeline.size() == 2);
+  CHECK(merged.timeline.size() == 3);  // raised, escalated by the policy, acknowledged
+  CHECK(merged.timeline.back().actor == "nguyen.van.a");
   CHECK(merged.event_count == 2);
   CHECK(merged.last_seen == at(40));
   CHECK(merged.observables.back() == Observable{"port", "3389"});

@@ -69,6 +69,35 @@ class FakeIncidentStore final : public IncidentStore {
   bool fail_number = false;
 };
 
+// In-memory StateStore that can be told to fail; counts writes so tests see what a flush costs.
+class FakeStateStore final : public StateStore {
+ public:
+  Result<void> put_state(std::string_view key, std::string_view value) override {
+    if (fail_writes) return fail(ErrorCode::io_error, "state write failed (fake)");
+    values[std::string(key)] = std::string(value);
+    ++puts;
+    return ok();
+  }
+  Result<std::optional<std::string>> get_state(std::string_view key) override {
+    if (fail_reads) return fail(ErrorCode::io_error, "state read failed (fake)");
+    auto it = values.find(std::string(key));
+    if (it == values.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+  Result<void> erase_state(std::string_view key) override {
+    if (fail_writes) return fail(ErrorCode::io_error, "state write failed (fake)");
+    values.erase(std::string(key));
+    ++erases;
+    return ok();
+  }
+
+  std::map<std::string, std::string> values;
+  int puts = 0;
+  int erases = 0;
+  bool fail_reads = false;
+  bool fail_writes = false;
+};
+
 inline IpAddress ip(std::string_view text) { return *IpAddress::parse(text); }
 
 // A flow event at `second` seconds past a fixed base time.

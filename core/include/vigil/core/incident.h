@@ -38,13 +38,17 @@ struct Observable {
   bool operator==(const Observable&) const = default;
 };
 
+// Layer-4 reporting (Law 116/2025, NĐ 331/2026). Set only on incidents that require a report; detected_at
+// never changes once set.
 struct ReportClock {
   Timestamp detected_at = 0;
-  Timestamp initial_due = 0;  // 24 h notice for a serious incident
+  Timestamp initial_due = 0;  // 24 h notice for a serious incident (immediately for national-security signs)
   Timestamp full_due = 0;     // 72 h full report
   std::optional<Timestamp> initial_sent;
   std::optional<Timestamp> full_sent;
   std::vector<std::string> receipts;
+  bool initial_overdue = false;  // marked by the policy once a due time passed unsent
+  bool full_overdue = false;
 };
 
 struct Incident {
@@ -68,6 +72,16 @@ struct Incident {
   std::string tlp = "amber";
   std::vector<TimelineEntry> timeline;
   ReportClock report;
+
+  // Vietnamese incident taxonomy: denial_of_service, phishing, malware, unauthorized_access, defacement,
+  // ransomware, data_destruction, data_theft, combined, other.
+  std::string category = "other";
+  std::vector<std::string> agencies;  // agencies owning the assets the incident touches (from config)
+  int protection_level = 0;           // highest protection level (1-5) among those assets; 0 unknown
+  bool drill = false;                 // inside a drill/pentest window: kept, never reported to layer 4
+  bool report_required = false;       // serious: the layer-4 report clock runs
+  std::optional<Timestamp> acknowledged_at;
+  std::optional<Timestamp> escalated_at;  // when it last moved to a higher layer
 
   bool is_open() const { return state != IncidentState::resolved && state != IncidentState::closed; }
 };

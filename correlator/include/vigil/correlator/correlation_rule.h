@@ -18,7 +18,9 @@
 
 namespace vigil::correlator {
 
-// temporal and temporal_ordered are parsed by name only; the loader rejects them as unsupported for now.
+// single: every matching event; event_count: N events per group in the timespan; value_count: N distinct
+// values of a field; temporal: every rule listed in `rules` fired for the group within the timespan, in any
+// order; temporal_ordered: the same, in the listed order.
 enum class CorrelationType : uint8_t { single, event_count, value_count, temporal, temporal_ordered };
 std::string_view to_string(CorrelationType type);
 Result<CorrelationType> parse_correlation_type(std::string_view text);
@@ -73,9 +75,15 @@ struct CorrelationRule {
   CorrelationType type = CorrelationType::single;
   std::vector<FieldMatch> match;      // all must accept
   std::vector<std::string> group_by;  // EVE field names
-  Duration timespan = 0;              // event_count, value_count
+  Duration timespan = 0;              // event_count, value_count, temporal*
   CountCondition condition;           // event_count, value_count
   std::string value_field;            // value_count: the field whose distinct values are counted
+  std::vector<std::string> member_rules;  // temporal*: ids of the rules that must all fire (`rules:`)
+  // false (Sigma's `generate: false`): the rule never raises incidents itself; it only feeds the temporal
+  // rules that list it.
+  bool generate = true;
+  // Vietnamese incident taxonomy (incident_category.h names); empty: derived from the triggering alert.
+  std::string category;
   Severity severity = Severity::medium;
   std::string tlp = "amber";  // clear, white, green, amber, amber+strict, red
   bool enabled = true;
@@ -85,6 +93,8 @@ struct CorrelationRule {
 
   // True when every `match` filter accepts the event's field.
   bool matches(const Event& event) const;
+  bool windowed() const { return type == CorrelationType::event_count || type == CorrelationType::value_count; }
+  bool temporal() const { return type == CorrelationType::temporal || type == CorrelationType::temporal_ordered; }
 };
 
 }  // namespace vigil::correlator

@@ -17,6 +17,7 @@
 #include "vigil/core/result.h"
 #include "vigil/core/time.h"
 #include "vigil/correlator/correlation_rule.h"
+#include "vigil/correlator/incident_policy.h"
 
 namespace vigil::correlator {
 
@@ -32,9 +33,12 @@ struct CorrelatorOptions {
   size_t max_observables = 100;
   // Open incidents read from the store at construction to keep deduplicating after a restart.
   size_t max_open_incidents = 1'000'000;
-  // Report clock (Law 116/2025, NĐ 331/2026): initial notice and full report deadlines after detection.
-  Duration initial_report_due = hours(24);
-  Duration full_report_due = hours(72);
+  // Assets, escalation, drills and the report clock (incident_policy.h). nullptr: the defaults (no
+  // assets, no drills, critical incidents reported).
+  std::shared_ptr<const IncidentPolicy> policy;
+  // With a StateStore, flush() saves the changed windows once the watermark moved this far (event time)
+  // since the last save; save_windows() saves at once. 0 saves at every flush.
+  Duration state_save_interval = seconds(10);
 };
 
 struct RuleStats {
@@ -56,6 +60,8 @@ struct CorrelatorStats {
   uint64_t groups_expired = 0;     // idle group windows dropped
   uint64_t groups_evicted = 0;     // group windows dropped at max_groups_per_rule
   uint64_t time_jumps = 0;         // backward jumps past max_backward_jump
+  uint64_t groups_restored = 0;    // group windows read back from the StateStore at start
+  uint64_t window_shards_written = 0;  // StateStore writes (put or erase) of window shards
   uint64_t store_errors = 0;
   size_t active_groups = 0;
   size_t open_incidents = 0;       // open incidents tracked for deduplication
@@ -66,9 +72,11 @@ struct CorrelatorStats {
 class Correlator {
  public:
   // Reads the open incidents from `store` (IncidentStore::list, open_only) so matches keep adding to
-  // them after a restart. If that read fails, process() retries it and fails until it succeeds.
-  // `store` must outlive the Correlator. Disabled rules are kept but never evaluated.
-  Correlator(std::vector<CorrelationRule> rules, IncidentStore& store, CorrelatorOptions options = {});
+  // them after a restart, and with `state` the windows saved by an earlier run (a half-counted brute
+  // force still fires). If a read fails, process() retries it and fails until it succeeds. `store` and
+  // `state` must outlive the Correlator. Disabled rules are kept but never evaluated.
+  Correlator(std::vector<CorrelationRule> rules, IncidentStore& store, CorrelatorOptions options = {},
+             StateStore* state = nullptr);
   ~Correlator();
   Correlator(const Correlator&) = delete;
   Correlator& operator=(const Correlator&) = delete;
@@ -86,6 +94,15 @@ class Correlator {
   // merged into the stored copy, so changes made meanwhile by responders (state, assignee, layer) are
   // kept. Call after each batch and before destruction. Failed writes stay pending and are retried.
   Result<void> flush();
+  // Saves every changed window to the StateStore now (flush() does it every state_save_interval of event
+  // time). Call before shutdown. Writes only the shards of group tables that changed.
+  Result<void> save_windows();
+
+  // Applies the policy (apply_policy in incident_policy.h) to every open incident in the store at `now`:
+  // escalation on missed acknowledgement deadlines, overdue report marks. Flushes first; writes and reports
+  // (listener) the incidents that changed and returns how many. The daemon calls it on a timer with the
+  // wall clock; replay once at the end with the newest event time.
+  Result<size_t> review_incidents(Timestamp now);
 
   // Tells the correlator that someone else changed an incident (the control API resolved it, say).
   // A resolved or closed incident stops deduplicating: the next match opens a new incident.
