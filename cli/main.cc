@@ -6,6 +6,7 @@
 #include <exception>
 #include <iostream>
 
+#include "admin_command.h"
 #include "exit_codes.h"
 #include "list_commands.h"
 #include "replay_command.h"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   vigil::cli::add_replay_command(app, exit_code);
   vigil::cli::add_alerts_commands(app, exit_code);
   vigil::cli::add_incidents_commands(app, exit_code);
+  vigil::cli::add_admin_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
