@@ -161,10 +161,10 @@ void FlowTable::end_flow(FlowList::iterator it, EndReason reason) {
   event.type = EventType::flow;
   event.timestamp = flow.end;
   event.flow_id = flow.flow_id;
-  event.src_ip = flow.client_ip;
-  event.dest_ip = flow.server_ip;
-  event.src_port = flow.client_port;
-  event.dest_port = flow.server_port;
+  event.src_ip = flow.client_ip();
+  event.dest_ip = flow.server_ip();
+  event.src_port = flow.client_port();
+  event.dest_port = flow.server_port();
   event.proto = flow.proto;
   event.sensor = identity_.name;
   event.zone = identity_.zone;
@@ -193,7 +193,7 @@ void FlowTable::end_flow(FlowList::iterator it, EndReason reason) {
   }
   event.flow = std::move(info);
 
-  index_.erase(flow.key);
+  index_.erase(it);
   lanes_[flow.lane_].erase(it);
   ++stats_.ended;
   stats_.active = index_.size();
@@ -214,10 +214,8 @@ FlowTable::FlowList::iterator FlowTable::create_flow(const FlowKey& key, const r
   const bool reply = (packet.proto == kProtoTcp && (packet.tcp_flags & rules::kTcpSyn) != 0 &&
                       (packet.tcp_flags & rules::kTcpAck) != 0) ||
                      is_echo_reply(packet);
-  flow.client_ip = reply ? packet.dst : packet.src;
-  flow.server_ip = reply ? packet.src : packet.dst;
-  flow.client_port = reply ? packet.dst_port : packet.src_port;
-  flow.server_port = reply ? packet.src_port : packet.dst_port;
+  flow.v4_ = packet.src.is_v4();
+  flow.ports_ = !is_icmp(packet.proto);
   const bool sender_is_lo = packet.src.bytes() == key.addr_lo && key_ports(packet).first == key.port_lo;
   const bool symmetric = key.addr_lo == key.addr_hi && key.port_lo == key.port_hi;
   flow.client_is_lo_ = symmetric || (reply ? !sender_is_lo : sender_is_lo);
@@ -229,7 +227,7 @@ FlowTable::FlowList::iterator FlowTable::create_flow(const FlowKey& key, const r
   flow.end = packet.timestamp;
   flow.last_activity_ = now_;
   flow.lane_ = kLaneNew;
-  index_.emplace(key, it);
+  index_.insert(it);
   ++stats_.created;
   stats_.active = index_.size();
   return it;
@@ -275,7 +273,7 @@ Flow& FlowTable::update(rules::Packet& packet, uint32_t packet_bytes) {
   bool first_packet = false;
   auto found = index_.find(key);
   if (found != index_.end()) {
-    it = found->second;
+    it = *found;
     const bool new_syn = packet.proto == kProtoTcp && (packet.tcp_flags & rules::kTcpSyn) != 0 &&
                          (packet.tcp_flags & rules::kTcpAck) == 0;
     if (expired(*it)) {

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <list>
 #include <memory>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "vigil/core/interfaces.h"
@@ -59,25 +59,23 @@ uint64_t flow_key_hash(const FlowKey& key);
 
 enum class FlowStateKind : uint8_t { new_, established, closed };
 
+// One flow. Kept small (the table holds up to max_flows of them): the endpoints are read back from
+// the key rather than stored twice; fields are ordered to pack without padding.
 struct Flow {
   FlowKey key;
-  uint64_t flow_id = 0;  // < 2^53, never 0
   uint8_t proto = 0;
-  IpAddress client_ip;  // the side that opened the flow
-  IpAddress server_ip;
-  uint16_t client_port = 0;
-  uint16_t server_port = 0;
+  FlowStateKind state = FlowStateKind::new_;
+  uint64_t flow_id = 0;  // < 2^53, never 0
   Timestamp start = 0;  // first packet's time
   Timestamp end = 0;    // latest packet time seen in the flow
   uint64_t pkts_toserver = 0;
   uint64_t pkts_toclient = 0;
   uint64_t bytes_toserver = 0;
   uint64_t bytes_toclient = 0;
-  FlowStateKind state = FlowStateKind::new_;
-  bool reached_established = false;  // stays true once closed: closing packets still count as established
-  bool alerted = false;
   rules::FlowState detection;  // flowbits; Packet::flow_state points here
   std::unique_ptr<TcpSession> tcp;  // stream reassembly, from the first TCP data or SYN on
+  bool reached_established = false;  // stays true once closed: closing packets still count as established
+  bool alerted = false;
 
   // TCP handshake and teardown as seen so far.
   bool syn_seen = false;      // client SYN
@@ -85,11 +83,22 @@ struct Flow {
   bool fin_toserver = false;
   bool fin_toclient = false;
 
+  // The side that opened the flow, and the other. ICMP flows have no ports (the key holds the echo id).
+  IpAddress client_ip() const { return address(client_is_lo_ ? key.addr_lo : key.addr_hi); }
+  IpAddress server_ip() const { return address(client_is_lo_ ? key.addr_hi : key.addr_lo); }
+  uint16_t client_port() const { return ports_ ? (client_is_lo_ ? key.port_lo : key.port_hi) : 0; }
+  uint16_t server_port() const { return ports_ ? (client_is_lo_ ? key.port_hi : key.port_lo) : 0; }
+
  private:
   friend class FlowTable;
+  IpAddress address(const std::array<uint8_t, 16>& bytes) const {
+    return v4_ ? IpAddress::v4_bytes(bytes.data() + 12) : IpAddress::v6_bytes(bytes.data());
+  }
   Timestamp last_activity_ = 0;  // table time (max packet time seen) of the last packet
   uint8_t lane_ = 0;             // which expiry list holds the flow
   bool client_is_lo_ = true;     // the client is the key's lower (address, port) side
+  bool v4_ = true;
+  bool ports_ = true;  // the key's ports are the packets' ports (not an ICMP echo id)
 };
 
 class FlowTable {
@@ -130,15 +139,25 @@ class FlowTable {
   FlowList::iterator create_flow(const FlowKey& key, const rules::Packet& packet);
   bool expired(const Flow& flow) const;
 
+  // The index holds list iterators only (the key lives in the Flow) and is searched by FlowKey.
   struct KeyHash {
+    using is_transparent = void;
     size_t operator()(const FlowKey& key) const { return static_cast<size_t>(flow_key_hash(key)); }
+    size_t operator()(FlowList::iterator it) const { return (*this)(it->key); }
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    static const FlowKey& key_of(const FlowKey& key) { return key; }
+    static const FlowKey& key_of(FlowList::iterator it) { return it->key; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const { return key_of(a) == key_of(b); }
   };
 
   EventSink& sink_;
   SensorIdentity identity_;
   FlowTableOptions options_;
   std::array<FlowList, kLanes> lanes_;  // each ordered by last activity, oldest first
-  std::unordered_map<FlowKey, FlowList::iterator, KeyHash> index_;
+  std::unordered_set<FlowList::iterator, KeyHash, KeyEqual> index_;
   Timestamp now_ = 0;
   Timestamp last_sweep_ = 0;
   bool has_time_ = false;
