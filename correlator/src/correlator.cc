@@ -34,16 +34,16 @@ void append_escaped(std::string& out, std::string_view value) {
   }
 }
 
-std::string make_group_key(const std::vector<std::string>& fields, const std::vector<FieldValue>& values) {
-  std::string key;
+// Into `key` (cleared first) so the per-event path reuses one buffer instead of allocating.
+void make_group_key(const std::vector<std::string>& fields, const std::vector<FieldValue>& values, std::string& key) {
+  key.clear();
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) key += ',';
     key += fields[i];
     key += '=';
     append_escaped(key, values[i].text);
   }
-  return key;
-}
+  }
 
 bool is_port_field(std::string_view name) { return name.ends_with("port"); }
 
@@ -196,14 +196,15 @@ struct Correlator::Impl {
     for (auto& state : states) {
       if (!state.has_windows()) continue;
       GroupTable& table = state.groups;
+      const auto shards = table.shards();
       if (table.any_dirty()) {
         changed = true;
         for (size_t shard = 0; shard < GroupTable::kShards; ++shard) {
           if (!table.dirty()[shard]) continue;
           std::string key = window_shard_key(state.rule->id, shard);
-          Result<void> written = table.shard(shard).empty()
+          Result<void> written = shards[shard].empty()
                                      ? state_store->erase_state(key)
-                                     : state_store->put_state(key, encode_shard(table.shard(shard), state.kind));
+                                     : state_store->put_state(key, encode_shard(shards[shard], state.kind));
           if (!written) {
             book.count_store_error();
             return fail(written.error().with_context("saving correlation windows of rule " + state.rule->id));
@@ -214,7 +215,7 @@ struct Correlator::Impl {
       }
       WindowManifest::Rule saved{state.rule->id, window_fingerprint(*state.rule), {}};
       for (size_t shard = 0; shard < GroupTable::kShards; ++shard) {
-        if (!table.shard(shard).empty()) saved.shards.push_back(static_cast<uint32_t>(shard));
+        if (!shards[shard].empty()) saved.shards.push_back(static_cast<uint32_t>(shard));
       }
       if (!saved.shards.empty()) manifest.rules.push_back(std::move(saved));
     }
@@ -298,7 +299,10 @@ struct Correlator::Impl {
     for (auto& state : states) {
       if (!state.has_windows() || state.groups.size() == 0) continue;
       Timestamp cutoff = saturating_sub(saturating_sub(*watermark, state.rule->timespan), options.late_allowance);
-      counters.groups_expired += state.groups.expire(cutoff);
+      // Sweeping the table at most every 1/8 of the window keeps expiry O(1) per event; idle groups
+      // linger that much longer, which only costs memory.
+      Duration slack = (state.rule->timespan + options.late_allowance) / 8;
+      counters.groups_expired += state.groups.expire(cutoff, slack);
     }
   }
 
@@ -437,7 +441,7 @@ struct Correlator::Impl {
       window.add(event.ref(), cutoff);
       count = window.count();
     }
-    state.groups.touch(group_key, *group, *watermark);
+    state.groups.touch(*group, *watermark);
     if (!rule.condition.accepts(count)) return ok();
     fired(state);
     if (!rule.generate) {
@@ -462,7 +466,6 @@ struct Correlator::Impl {
     return ok();
   }
 
-  static constexpr Timestamp kNewGroup = std::numeric_limits<Timestamp>::min();
 
   // The group's window, created when new; nullptr when the event is late for it.
   GroupWindow* find_in_time(RuleState& state, const std::string& group_key, const Event& event) {
@@ -477,12 +480,20 @@ struct Correlator::Impl {
       group = &state.groups.create(group_key, state.kind, state.rule->member_rules.size(), evicted);
       counters.groups_evicted += evicted;
       group->newest = event.timestamp;
-      group->touched_watermark = kNewGroup;
+      group->touched_watermark = *watermark;
     }
     return group;
   }
 
   void fired(RuleState& state) { state.fired_stamp = counters.events_seen; }
+
+  OpenIncident* find_open(const CorrelationRule& rule, const std::string& group_key) {
+    if (book.open_count() == 0) return nullptr;
+    dedup_buffer.assign(rule.id);
+    dedup_buffer += '\x1f';
+    dedup_buffer += group_key;
+    return book.find_open(dedup_buffer);
+  }
 
   // A member of a temporal rule fired on `event`: record it in the temporal rule's group window.
   Result<void> temporal_hit(RuleState& state, size_t member, Event& event, bool may_tag) {
@@ -490,8 +501,9 @@ struct Correlator::Impl {
     std::vector<FieldValue> group_values;
     if (!group_values_of(rule, event, group_values)) return ok();
     ++state.stats.matched;
-    std::string group_key = make_group_key(rule.group_by, group_values);
-    if (OpenIncident* open = book.find_open(dedup_key(rule.id, group_key))) {
+    std::string group_key;
+    make_group_key(rule.group_by, group_values, group_key);
+    if (OpenIncident* open = find_open(rule, group_key)) {
       book.attach(*open, event, observables_for(event, rule, group_values), rule.id);
       tag(event, open->id, may_tag);
       ++state.stats.incident_updates;
@@ -504,7 +516,7 @@ struct Correlator::Impl {
     const bool ordered = rule.type == CorrelationType::temporal_ordered;
     auto& window = std::get<TemporalWindow>(group->window);
     bool complete = window.hit(member, event.ref(), rule.timespan, ordered);
-    state.groups.touch(group_key, *group, *watermark);
+    state.groups.touch(*group, *watermark);
     if (!complete) return ok();
     auto raised = raise(state, group_key, group_values, event, may_tag, window.refs(ordered), rule.member_rules.size(), {});
     if (!raised) return raised;
@@ -546,8 +558,9 @@ struct Correlator::Impl {
       ++state.stats.matched;
       matched_any = true;
 
-      std::string group_key = make_group_key(rule.group_by, group_values);
-      if (OpenIncident* open = book.find_open(dedup_key(rule.id, group_key))) {
+      std::string& group_key = key_buffer;
+      make_group_key(rule.group_by, group_values, group_key);
+      if (OpenIncident* open = find_open(rule, group_key)) {
         book.attach(*open, event, observables_for(event, rule, group_values), rule.id);
         tag(event, open->id, may_tag);
         ++state.stats.incident_updates;
@@ -611,7 +624,9 @@ struct Correlator::Impl {
   StateStore* state_store = nullptr;
   std::shared_ptr<const IncidentPolicy> policy;
   std::vector<size_t> temporal_states;
-  std::vector<std::string> stale_keys;  // saved windows of rules that are gone or changed: erased at next save
+  std::vector<std::string> stale_keys;
+  std::string key_buffer;    // the group key of the event being processed (non-temporal rules)
+  std::string dedup_buffer;  // rule id + group key, for open-incident lookups  // saved windows of rules that are gone or changed: erased at next save
   Timestamp last_saved_watermark = 0;
   bool saved_once = false;
   bool windows_restored = false;

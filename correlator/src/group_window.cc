@@ -35,35 +35,121 @@ void CountWindow::prune(Timestamp cutoff) {
   }
 }
 
-void DistinctWindow::add(EventRef ref, const std::string& value, Timestamp cutoff) {
-  auto [it, inserted] = latest_.try_emplace(value, ref);
-  if (!inserted) {
-    if (ref <= it->second) {
-      // An older event for a value already present: the newer one keeps the value in the window longer.
-      ref = it->second;
-    } else {
-      by_time_.erase({it->second, value});
-      it->second = ref;
+uint64_t DistinctWindow::hash_of(std::string_view value) {
+  uint64_t h = std::hash<std::string_view>{}(value);
+  return h == 0 ? 1 : h;
+}
+
+size_t DistinctWindow::find(uint64_t hash) const {
+  if (table_.empty()) return SIZE_MAX;
+  const size_t mask = table_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    if (table_[i].hash == 0) return SIZE_MAX;
+    if (table_[i].hash == hash) return i;
+  }
+}
+
+void DistinctWindow::insert(uint64_t hash, EventRef ref) {
+  if (table_.empty() || (live_ + 1) * 2 > table_.size()) {
+    std::vector<Slot> old;
+    old.swap(table_);
+    table_.assign(old.empty() ? 8 : old.size() * 2, Slot{});
+    const size_t mask = table_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.hash == 0) continue;
+      size_t i = slot.hash & mask;
+      while (table_[i].hash != 0) i = (i + 1) & mask;
+      table_[i] = slot;
     }
   }
-  by_time_.emplace(ref, value);
-  while (!by_time_.empty() && by_time_.begin()->first.timestamp < cutoff) {
-    latest_.erase(by_time_.begin()->second);
-    by_time_.erase(by_time_.begin());
+  const size_t mask = table_.size() - 1;
+  size_t i = hash & mask;
+  while (table_[i].hash != 0) i = (i + 1) & mask;
+  table_[i] = Slot{hash, ref};
+  ++live_;
+}
+
+// Backward-shift deletion, as in GroupTable.
+void DistinctWindow::remove(uint64_t hash) {
+  const size_t mask = table_.size() - 1;
+  size_t hole = hash & mask;
+  while (table_[hole].hash != hash) hole = (hole + 1) & mask;
+  table_[hole].hash = 0;
+  for (size_t i = (hole + 1) & mask; table_[i].hash != 0; i = (i + 1) & mask) {
+    size_t home = table_[i].hash & mask;
+    bool between = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
+    if (between) continue;
+    table_[hole] = table_[i];
+    table_[i].hash = 0;
+    hole = i;
   }
+  --live_;
+}
+
+void DistinctWindow::add(EventRef ref, const std::string& value, Timestamp cutoff) {
+  const uint64_t hash = hash_of(value);
+  bool added = false;
+  if (size_t found = find(hash); found != SIZE_MAX) {
+    // An older event for a value already present changes nothing: the newer one keeps it in the window.
+    if (table_[found].latest < ref) {
+      table_[found].latest = ref;  // the older entry in order_ is stale now
+      added = true;
+    }
+  } else {
+    insert(hash, ref);
+    added = true;
+  }
+  if (added) {
+    if (order_.empty() || order_.back().ref <= ref) {
+      order_.push_back(Added{ref, hash, value});
+    } else {
+      // Out of order within the allowance: keep order_ sorted so pruning stays a prefix cut.
+      auto at = std::upper_bound(order_.begin(), order_.end(), ref,
+                                 [](const EventRef& r, const Added& entry) { return r < entry.ref; });
+      order_.insert(at, Added{ref, hash, value});
+    }
+  }
+  prune(cutoff);
+  if (order_.size() > 2 * live_ + 64) compact();
+}
+
+void DistinctWindow::prune(Timestamp cutoff) {
+  while (!order_.empty() && order_.front().ref.timestamp < cutoff) {
+    const Added& front = order_.front();
+    size_t slot = find(front.hash);
+    if (slot != SIZE_MAX && table_[slot].latest == front.ref) remove(front.hash);
+    order_.pop_front();
+  }
+}
+
+void DistinctWindow::compact() {
+  std::deque<Added> live;
+  for (auto& entry : order_) {
+    size_t slot = find(entry.hash);
+    if (slot != SIZE_MAX && table_[slot].latest == entry.ref) live.push_back(std::move(entry));
+  }
+  order_.swap(live);
+}
+
+std::vector<std::pair<EventRef, std::string>> DistinctWindow::entries() const {
+  std::vector<std::pair<EventRef, std::string>> out;
+  out.reserve(live_);
+  for (const auto& entry : order_) {
+    size_t slot = find(entry.hash);
+    if (slot != SIZE_MAX && table_[slot].latest == entry.ref) out.emplace_back(entry.ref, entry.value);
+  }
+  return out;  // order_ is sorted, so this is too
 }
 
 std::vector<EventRef> DistinctWindow::refs() const {
   std::vector<EventRef> out;
-  out.reserve(by_time_.size());
-  for (const auto& [ref, value] : by_time_) out.push_back(ref);
+  for (auto& [ref, value] : entries()) out.push_back(ref);
   return out;
 }
 
 std::vector<std::string> DistinctWindow::values() const {
   std::vector<std::string> out;
-  out.reserve(by_time_.size());
-  for (const auto& [ref, value] : by_time_) out.push_back(value);
+  for (auto& [ref, value] : entries()) out.push_back(value);
   return out;
 }
 
@@ -107,77 +193,166 @@ std::vector<EventRef> TemporalWindow::refs(bool ordered) const {
   return out;
 }
 
-size_t GroupTable::shard_of(std::string_view key) { return std::hash<std::string_view>{}(key) % kShards; }
+uint64_t GroupTable::hash_of(std::string_view key) {
+  uint64_t h = std::hash<std::string_view>{}(key);
+  return h == 0 ? 1 : h;
+}
+
+size_t GroupTable::find_slot(const std::string& key, uint64_t hash) const {
+  if (slots_.empty()) return SIZE_MAX;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.index == kEmpty) return SIZE_MAX;
+    if (slot.hash == hash && entries_[slot.index].key == key) return i;
+  }
+}
+
+void GroupTable::insert_slot(uint64_t hash, uint32_t index) {
+  const size_t mask = slots_.size() - 1;
+  size_t i = hash & mask;
+  while (slots_[i].index != kEmpty) i = (i + 1) & mask;
+  slots_[i] = Slot{hash, index};
+}
+
+// Backward-shift deletion keeps linear probing free of tombstones.
+void GroupTable::erase_at(size_t hole) {
+  const size_t mask = slots_.size() - 1;
+  slots_[hole].index = kEmpty;
+  for (size_t i = (hole + 1) & mask; slots_[i].index != kEmpty; i = (i + 1) & mask) {
+    size_t home = slots_[i].hash & mask;
+    // Move the entry back when its home is not inside (hole, i].
+    bool between = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
+    if (between) continue;
+    slots_[hole] = slots_[i];
+    slots_[i].index = kEmpty;
+    hole = i;
+  }
+}
+
+void GroupTable::rebuild_slots() {
+  size_t want = 16;
+  while (want < entries_.size() * 2 + 2) want *= 2;
+  slots_.assign(want, Slot{});
+  for (uint32_t i = 0; i < entries_.size(); ++i) insert_slot(entries_[i].hash, i);
+}
+
+void GroupTable::grow_if_needed() {
+  if (slots_.empty() || (entries_.size() + 1) * 2 > slots_.size()) rebuild_slots();
+}
 
 GroupWindow* GroupTable::find(const std::string& key) {
-  Shard& shard = shards_[shard_of(key)];
-  auto it = shard.find(key);
-  return it == shard.end() ? nullptr : &it->second;
+  size_t slot = find_slot(key, hash_of(key));
+  return slot == SIZE_MAX ? nullptr : &entries_[slots_[slot].index].window;
 }
 
 GroupWindow& GroupTable::create(const std::string& key, WindowKind kind, size_t members, size_t& evicted) {
   evicted = 0;
-  if (size_ >= max_groups_ && !recency_.empty()) {
-    std::string victim = *recency_.back();
-    erase(victim);
-    evicted = 1;
+  const uint64_t hash = hash_of(key);
+  if (size_t slot = find_slot(key, hash); slot != SIZE_MAX) return entries_[slots_[slot].index].window;
+  if (entries_.size() >= max_groups_) {
+    size_t count = std::max<size_t>(1, entries_.size() / 16);
+    evict_oldest(count);
+    evicted = count;
   }
-  size_t index = shard_of(key);
-  auto [it, inserted] = shards_[index].try_emplace(key);
-  GroupWindow& group = it->second;
-  if (inserted) {
-    ++size_;
-    if (kind == WindowKind::distinct) group.window.emplace<DistinctWindow>();
-    if (kind == WindowKind::temporal) group.window.emplace<TemporalWindow>(members);
-    recency_.push_front(&it->first);
-    group.lru = recency_.begin();
-    mark(index);
-  }
-  return group;
+  grow_if_needed();
+  Entry& entry = entries_.emplace_back();
+  entry.key = key;
+  entry.hash = hash;
+  if (kind == WindowKind::distinct) entry.window.window.emplace<DistinctWindow>();
+  if (kind == WindowKind::temporal) entry.window.window.emplace<TemporalWindow>(members);
+  entry.window.touch_order = ++touch_clock_;
+  entry.window.shard = static_cast<uint8_t>(shard_of(hash));
+  insert_slot(hash, static_cast<uint32_t>(entries_.size() - 1));
+  mark(hash);
+  return entry.window;
 }
 
-void GroupTable::touch(const std::string& key, GroupWindow& group, Timestamp watermark) {
+void GroupTable::remove_entries(const std::vector<bool>& doomed) {
+  size_t out = 0;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (doomed[i]) {
+      mark(entries_[i].hash);
+      continue;
+    }
+    if (out != i) entries_[out] = std::move(entries_[i]);
+    ++out;
+  }
+  entries_.resize(out);
+  rebuild_slots();
+  if (entries_.empty()) has_oldest_ = false;
+}
+
+void GroupTable::evict_oldest(size_t count) {
+  count = std::min(count, entries_.size());
+  if (count == 0) return;
+  std::vector<std::pair<uint64_t, uint32_t>> by_age;
+  by_age.reserve(entries_.size());
+  for (uint32_t i = 0; i < entries_.size(); ++i) by_age.emplace_back(entries_[i].window.touch_order, i);
+  std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(count - 1), by_age.end());
+  std::vector<bool> doomed(entries_.size(), false);
+  for (size_t i = 0; i < count; ++i) doomed[by_age[i].second] = true;
+  remove_entries(doomed);
+}
+
+void GroupTable::touch(GroupWindow& group, Timestamp watermark) {
   group.touched_watermark = watermark;
-  recency_.splice(recency_.begin(), recency_, group.lru);
-  mark(shard_of(key));
+  group.touch_order = ++touch_clock_;
+  if (!has_oldest_) {
+    oldest_touch_ = watermark;
+    has_oldest_ = true;
+  }
+  mark_shard(group.shard);
 }
 
 void GroupTable::erase(const std::string& key) {
-  size_t index = shard_of(key);
-  Shard& shard = shards_[index];
-  auto it = shard.find(key);
-  if (it == shard.end()) return;
-  recency_.erase(it->second.lru);
-  shard.erase(it);
-  --size_;
-  mark(index);
+  const uint64_t hash = hash_of(key);
+  size_t slot = find_slot(key, hash);
+  if (slot == SIZE_MAX) return;
+  const uint32_t index = slots_[slot].index;
+  mark(hash);
+  erase_at(slot);
+  const uint32_t last = static_cast<uint32_t>(entries_.size() - 1);
+  if (index != last) {
+    // The last entry moves into the gap: repoint its slot.
+    const size_t mask = slots_.size() - 1;
+    size_t i = entries_[last].hash & mask;
+    while (slots_[i].index != last) i = (i + 1) & mask;
+    slots_[i].index = index;
+    entries_[index] = std::move(entries_[last]);
+  }
+  entries_.pop_back();
+  if (entries_.empty()) has_oldest_ = false;
 }
 
-size_t GroupTable::expire(Timestamp cutoff) {
+size_t GroupTable::expire(Timestamp cutoff, Duration slack) {
+  if (entries_.empty() || !has_oldest_ || cutoff <= oldest_touch_ || cutoff - oldest_touch_ <= slack) return 0;
+  std::vector<bool> doomed(entries_.size(), false);
   size_t dropped = 0;
-  while (!recency_.empty()) {
-    const std::string& key = *recency_.back();
-    size_t index = shard_of(key);
-    Shard& shard = shards_[index];
-    auto it = shard.find(key);
-    if (it->second.touched_watermark >= cutoff) break;
-    recency_.pop_back();
-    shard.erase(it);
-    --size_;
-    mark(index);
-    ++dropped;
+  bool any = false;
+  Timestamp oldest = 0;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    Timestamp touched = entries_[i].window.touched_watermark;
+    if (touched < cutoff) {
+      doomed[i] = true;
+      ++dropped;
+      continue;
+    }
+    oldest = any ? std::min(oldest, touched) : touched;
+    any = true;
   }
+  if (dropped > 0) remove_entries(doomed);
+  has_oldest_ = any;
+  oldest_touch_ = oldest;
   return dropped;
 }
 
 size_t GroupTable::clear() {
-  size_t dropped = size_;
-  recency_.clear();
-  for (size_t i = 0; i < shards_.size(); ++i) {
-    if (!shards_[i].empty()) mark(i);
-    shards_[i].clear();
-  }
-  size_ = 0;
+  size_t dropped = entries_.size();
+  for (const auto& entry : entries_) mark(entry.hash);
+  entries_.clear();
+  slots_.clear();
+  has_oldest_ = false;
   return dropped;
 }
 
@@ -186,13 +361,25 @@ void GroupTable::mark_clean() {
   any_dirty_ = false;
 }
 
+std::vector<GroupTable::Shard> GroupTable::shards() const {
+  std::vector<Shard> out(kShards);
+  for (const auto& entry : entries_) out[shard_of(entry.hash)].push_back(&entry);
+  return out;
+}
+
 void GroupTable::restore(std::string key, GroupWindow window) {
   erase(key);
-  size_t index = shard_of(key);
-  auto [it, inserted] = shards_[index].emplace(std::move(key), std::move(window));
-  ++size_;
-  recency_.push_front(&it->first);
-  it->second.lru = recency_.begin();
+  grow_if_needed();
+  Entry& entry = entries_.emplace_back();
+  entry.hash = hash_of(key);
+  entry.key = std::move(key);
+  entry.window = std::move(window);
+  entry.window.touch_order = ++touch_clock_;
+  entry.window.shard = static_cast<uint8_t>(shard_of(entry.hash));
+  insert_slot(entry.hash, static_cast<uint32_t>(entries_.size() - 1));
+  Timestamp touched = entry.window.touched_watermark;
+  oldest_touch_ = has_oldest_ ? std::min(oldest_touch_, touched) : touched;
+  has_oldest_ = true;
 }
 
 }  // namespace vigil::correlator

@@ -6,9 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <list>
-#include <set>
+#include <deque>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <variant>
@@ -36,19 +36,41 @@ class CountWindow {
   size_t head_ = 0;
 };
 
-// The latest event per distinct value inside [newest - span, newest].
+// The latest event per distinct value inside [newest - span, newest]. Values are told apart by a 64-bit
+// hash in a small open-addressing table (two different values colliding in one window would count once:
+// about n^2 / 2^65 for n values, negligible next to the thresholds rules use). `order_` lists additions
+// in time order with the values themselves and may hold stale entries (a value seen again later);
+// pruning skips them, and it is rebuilt from the live entries when stale ones outnumber them, so memory
+// follows the distinct values, not the events.
 class DistinctWindow {
  public:
   void add(EventRef ref, const std::string& value, Timestamp cutoff);
-  size_t count() const { return latest_.size(); }
-  std::vector<EventRef> refs() const;            // sorted by time
-  std::vector<std::string> values() const;       // in time order of their latest event
-  // (value, latest event) in time order: what persisting a window needs.
-  const std::set<std::pair<EventRef, std::string>>& entries() const { return by_time_; }
+  size_t count() const { return live_; }
+  // (latest event, value) of every value in the window, in time order.
+  std::vector<std::pair<EventRef, std::string>> entries() const;
+  std::vector<EventRef> refs() const;       // sorted by time
+  std::vector<std::string> values() const;  // in time order of their latest event
 
  private:
-  std::unordered_map<std::string, EventRef> latest_;
-  std::set<std::pair<EventRef, std::string>> by_time_;
+  struct Slot {
+    uint64_t hash = 0;  // 0: empty
+    EventRef latest;
+  };
+  struct Added {
+    EventRef ref;
+    uint64_t hash;  // of value, kept so pruning does not hash again
+    std::string value;
+  };
+  static uint64_t hash_of(std::string_view value);
+  size_t find(uint64_t hash) const;  // index in table_, or SIZE_MAX
+  void insert(uint64_t hash, EventRef ref);
+  void remove(uint64_t hash);
+  void prune(Timestamp cutoff);
+  void compact();
+
+  std::vector<Slot> table_;  // power of two, at most half full; linear probing
+  size_t live_ = 0;
+  std::deque<Added> order_;
 };
 
 // The member rules of a temporal rule that fired for one group. One slot per member, in `rules:` order.
@@ -81,50 +103,81 @@ enum class WindowKind : uint8_t { count = 0, distinct = 1, temporal = 2 };
 struct GroupWindow {
   Timestamp newest = 0;             // newest event time counted in this group
   Timestamp touched_watermark = 0;  // the correlator's watermark when the group last counted an event
+  uint64_t touch_order = 0;         // GroupTable's counter at the last touch: exact recency for eviction
+  uint8_t shard = 0;                // GroupTable::shard_of its key: which persisted value it lives in
   std::variant<CountWindow, DistinctWindow, TemporalWindow> window;
-  std::list<const std::string*>::iterator lru;  // position in GroupTable's recency list
 };
 
-// Groups of one rule by group key. Recency order equals touched_watermark order because the
-// watermark only grows (the correlator clears every table when time jumps back).
+// Groups of one rule by group key: an open-addressing table of (hash, index) over a dense vector of
+// entries. With 100,000 groups a lookup is then one miss in the slot array and one in the entry, where
+// std::unordered_map plus a recency list cost five or six misses per event. No recency list: expiry
+// sweeps the table once the oldest touch is `slack` past the cutoff, and a full table evicts its least
+// recently touched 1/16 at once (nth_element on touch_order); both stay amortized O(1) per event.
+// Pointers returned by find/create stay valid until the next create, erase, expire, clear or restore.
 class GroupTable {
  public:
-  static constexpr size_t kShards = 64;
-  using Shard = std::unordered_map<std::string, GroupWindow>;
+  static constexpr size_t kShards = 64;  // persistence unit (window_state.h): a key's shard is hash % 64
+  struct Entry {
+    std::string key;
+    uint64_t hash = 0;
+    GroupWindow window;
+  };
+  using Shard = std::vector<const Entry*>;
 
-  explicit GroupTable(size_t max_groups) : max_groups_(max_groups == 0 ? 1 : max_groups), shards_(kShards) {}
+  explicit GroupTable(size_t max_groups) : max_groups_(max_groups == 0 ? 1 : max_groups) {}
 
   GroupWindow* find(const std::string& key);
-  // A new empty group; evicts the least recently touched group first when the table is full.
-  // `evicted` is set to how many groups were evicted (0 or 1). `members`: temporal rules' member count.
+  // A new empty group; when the table is full, evicts the least recently touched groups first (one,
+  // or 1/16 of the table when that is more). `evicted` is set to how many. `members`: temporal rules'
+  // member count.
   GroupWindow& create(const std::string& key, WindowKind kind, size_t members, size_t& evicted);
-  void touch(const std::string& key, GroupWindow& group, Timestamp watermark);
+  void touch(GroupWindow& group, Timestamp watermark);
   void erase(const std::string& key);
-  // Drops groups last touched before `cutoff`; returns how many.
-  size_t expire(Timestamp cutoff);
+  // Drops groups last touched before `cutoff` once the oldest touch is more than `slack` before it (so a
+  // sweep of the whole table happens at most once per `slack` of event time); returns how many.
+  size_t expire(Timestamp cutoff, Duration slack = 0);
   // Drops every group; returns how many.
   size_t clear();
-  size_t size() const { return size_; }
+  size_t size() const { return entries_.size(); }
 
-  // Persistence: shards changed since mark_clean(), a shard's groups, and restoring a group read back
-  // (call in touched_watermark order, oldest first, so recency is rebuilt).
-  static size_t shard_of(std::string_view key);
+  // Persistence: shards changed since mark_clean(), the groups of every shard, and restoring a group
+  // read back (call in touched_watermark order, oldest first, so recency is rebuilt).
+  static uint64_t hash_of(std::string_view key);
+  static size_t shard_of(uint64_t hash) { return hash % kShards; }
   const std::vector<bool>& dirty() const { return dirty_; }
   bool any_dirty() const { return any_dirty_; }
   void mark_clean();
-  const Shard& shard(size_t index) const { return shards_[index]; }
+  std::vector<Shard> shards() const;
   void restore(std::string key, GroupWindow window);
 
  private:
-  void mark(size_t shard) {
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t index = kEmpty;  // into entries_
+  };
+
+  void mark(uint64_t hash) { mark_shard(shard_of(hash)); }
+  void mark_shard(size_t shard) {
     dirty_[shard] = true;
     any_dirty_ = true;
   }
+  size_t find_slot(const std::string& key, uint64_t hash) const;  // slot of the key, or SIZE_MAX
+  void insert_slot(uint64_t hash, uint32_t index);
+  void erase_at(size_t slot);
+  void rebuild_slots();
+  void grow_if_needed();
+  void remove_entries(const std::vector<bool>& doomed);  // keeps the others, rebuilds the slots
+  void evict_oldest(size_t count);
 
   size_t max_groups_;
-  std::vector<Shard> shards_;
-  size_t size_ = 0;
-  std::list<const std::string*> recency_;  // front: most recently touched; points at shard keys
+  std::vector<Entry> entries_;
+  std::vector<Slot> slots_;  // power of two, at most half full; linear probing
+  uint64_t touch_clock_ = 0;
+  // A lower bound of every group's touched_watermark (exact after a sweep): expiry has nothing to do
+  // while the cutoff has not passed it.
+  Timestamp oldest_touch_ = 0;
+  bool has_oldest_ = false;
   std::vector<bool> dirty_ = std::vector<bool>(kShards, false);
   bool any_dirty_ = false;
 };

@@ -19,7 +19,8 @@
 
 namespace vigil::correlator {
 
-// rule_id + '\x1f' + group_key: one open incident at most per key.
+// rule_id + '\x1f' + group_key: one open incident at most per key (Correlator::Impl::find_open builds
+// the same key in a reused buffer).
 std::string dedup_key(std::string_view rule_id, std::string_view group_key);
 
 struct OpenIncident {

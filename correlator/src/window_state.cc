@@ -162,7 +162,9 @@ std::string encode_shard(const GroupTable::Shard& shard, WindowKind kind) {
   out += static_cast<char>(kind);
   put_varint(out, shard.size());
   TimeWriter times(out);
-  for (const auto& [key, group] : shard) {
+  for (const GroupTable::Entry* entry : shard) {
+    const std::string& key = entry->key;
+    const GroupWindow& group = entry->window;
     put_string(out, key);
     times.put(group.newest);
     times.put(group.touched_watermark);
@@ -171,8 +173,9 @@ std::string encode_shard(const GroupTable::Shard& shard, WindowKind kind) {
       put_varint(out, refs.size());
       for (const auto& ref : refs) times.put_ref(ref);
     } else if (const auto* distinct = std::get_if<DistinctWindow>(&group.window)) {
-      put_varint(out, distinct->entries().size());
-      for (const auto& [ref, value] : distinct->entries()) {
+      const auto entries = distinct->entries();
+      put_varint(out, entries.size());
+      for (const auto& [ref, value] : entries) {
         put_string(out, value);
         times.put_ref(ref);
       }

@@ -44,7 +44,7 @@ std::string encode_manifest(const WindowManifest& manifest);
 Result<WindowManifest> decode_manifest(std::string_view bytes);
 
 std::string encode_shard(const GroupTable::Shard& shard, WindowKind kind);
-// Groups of one shard; lru iterators are left unset (GroupTable::restore sets them).
+// Groups of one shard; touch_order is left unset (GroupTable::restore sets it).
 Result<std::vector<std::pair<std::string, GroupWindow>>> decode_shard(std::string_view bytes, WindowKind kind);
 
 }  // namespace vigil::correlator
