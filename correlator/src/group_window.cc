@@ -100,41 +100,50 @@ void DistinctWindow::add(EventRef ref, const std::string& value, Timestamp cutof
     added = true;
   }
   if (added) {
-    if (order_.empty() || order_.back().ref <= ref) {
+    if (order_.size() == head_ || order_.back().ref <= ref) {
       order_.push_back(Added{ref, hash, value});
     } else {
       // Out of order within the allowance: keep order_ sorted so pruning stays a prefix cut.
-      auto at = std::upper_bound(order_.begin(), order_.end(), ref,
+      auto at = std::upper_bound(order_.begin() + static_cast<std::ptrdiff_t>(head_), order_.end(), ref,
                                  [](const EventRef& r, const Added& entry) { return r < entry.ref; });
       order_.insert(at, Added{ref, hash, value});
     }
   }
   prune(cutoff);
-  if (order_.size() > 2 * live_ + 64) compact();
+  if (order_.size() - head_ > 2 * live_ + 64 || (head_ > 32 && head_ * 2 > order_.size())) compact();
 }
 
 void DistinctWindow::prune(Timestamp cutoff) {
-  while (!order_.empty() && order_.front().ref.timestamp < cutoff) {
-    const Added& front = order_.front();
+  while (head_ < order_.size() && order_[head_].ref.timestamp < cutoff) {
+    const Added& front = order_[head_];
     size_t slot = find(front.hash);
     if (slot != SIZE_MAX && table_[slot].latest == front.ref) remove(front.hash);
-    order_.pop_front();
+    ++head_;
+  }
+  if (head_ == order_.size()) {
+    order_.clear();
+    head_ = 0;
   }
 }
 
+// Drops what left the window and the stale entries, in place.
 void DistinctWindow::compact() {
-  std::deque<Added> live;
-  for (auto& entry : order_) {
-    size_t slot = find(entry.hash);
-    if (slot != SIZE_MAX && table_[slot].latest == entry.ref) live.push_back(std::move(entry));
+  size_t out = 0;
+  for (size_t i = head_; i < order_.size(); ++i) {
+    size_t slot = find(order_[i].hash);
+    if (slot == SIZE_MAX || table_[slot].latest != order_[i].ref) continue;
+    if (out != i) order_[out] = std::move(order_[i]);
+    ++out;
   }
-  order_.swap(live);
+  order_.resize(out);
+  head_ = 0;
 }
 
 std::vector<std::pair<EventRef, std::string>> DistinctWindow::entries() const {
   std::vector<std::pair<EventRef, std::string>> out;
   out.reserve(live_);
-  for (const auto& entry : order_) {
+  for (size_t i = head_; i < order_.size(); ++i) {
+    const Added& entry = order_[i];
     size_t slot = find(entry.hash);
     if (slot != SIZE_MAX && table_[slot].latest == entry.ref) out.emplace_back(entry.ref, entry.value);
   }

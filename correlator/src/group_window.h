@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -70,7 +69,8 @@ class DistinctWindow {
 
   std::vector<Slot> table_;  // power of two, at most half full; linear probing
   size_t live_ = 0;
-  std::deque<Added> order_;
+  std::vector<Added> order_;  // [head_, end) is the window; [0, head_) already left it
+  size_t head_ = 0;
 };
 
 // The member rules of a temporal rule that fired for one group. One slot per member, in `rules:` order.
