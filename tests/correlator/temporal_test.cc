@@ -131,3 +131,29 @@ TEST_CASE("temporal: member rules that generate raise their own incidents too", 
   CHECK(store.of_rule("exploit").size() == 1);
   CHECK(store.of_rule("recon-then-exploit").size() == 1);
 }
+
+TEST_CASE("temporal: a member hit arriving late is ignored, within the allowance it counts",
+          "[correlator][temporal]") {
+  FakeIncidentStore store;
+  CorrelatorOptions options;
+  options.late_allowance = seconds(30);
+  Correlator correlator(chain_rules("temporal"), store, options);
+  scan(correlator, 100, "203.0.113.9");   // the group's newest hit is at 100 s
+  exploit(correlator, 60, "203.0.113.9");  // 40 s older than that: beyond the 30 s allowance
+  REQUIRE(correlator.flush());
+  CHECK(store.of_rule("recon-then-exploit").empty());
+  CHECK(correlator.stats().late_events >= 1);
+  exploit(correlator, 80, "203.0.113.9");  // 20 s older: late but allowed, and inside the 10m timespan
+  REQUIRE(correlator.flush());
+  CHECK(store.of_rule("recon-then-exploit").size() == 1);
+}
+
+TEST_CASE("temporal_ordered: a late first member does not complete the order afterwards",
+          "[correlator][temporal]") {
+  FakeIncidentStore store;
+  Correlator correlator(chain_rules("temporal_ordered"), store);
+  exploit(correlator, 100, "203.0.113.9");
+  scan(correlator, 90, "203.0.113.9");  // within the allowance, but its time is before the exploit
+  REQUIRE(correlator.flush());
+  CHECK(store.of_rule("recon-then-exploit").empty());
+}
