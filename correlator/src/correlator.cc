@@ -12,7 +12,8 @@
 #include "title_template.h"
 #include "vigil/correlator/incident_category.h"
 #include "vigil/correlator/incident_policy.h"
-#include "window_state.h"
+#include "rule_state.h"
+#include "window_store.h"
 
 namespace vigil::correlator {
 
@@ -68,26 +69,9 @@ std::string describe_time(Timestamp ts) {
 
 }  // namespace
 
-struct RuleState {
-  const CorrelationRule* rule = nullptr;
-  GroupTable groups;
-  RuleStats stats;
-  WindowKind kind = WindowKind::count;
-  std::vector<size_t> members;  // temporal: indexes of the member rules' states, in `rules:` order
-  uint64_t fired_stamp = 0;     // events_seen of the last event this rule fired on (feeds temporal rules)
-
-  RuleState(const CorrelationRule& r, size_t max_groups) : rule(&r), groups(max_groups) {
-    stats.rule_id = r.id;
-    kind = r.temporal() ? WindowKind::temporal
-           : r.type == CorrelationType::value_count ? WindowKind::distinct
-                                                     : WindowKind::count;
-  }
-  bool has_windows() const { return rule->windowed() || rule->temporal(); }
-};
-
 struct Correlator::Impl {
   Impl(std::vector<CorrelationRule> r, IncidentStore& store, CorrelatorOptions o, StateStore* state)
-      : rules(std::move(r)), options(o), book(store, o.max_observables), state_store(state),
+      : rules(std::move(r)), options(o), book(store, o.max_observables), window_store(state),
         policy(o.policy ? o.policy : std::make_shared<const IncidentPolicy>()) {
     options.late_allowance = clamp_non_negative(options.late_allowance);
     options.max_backward_jump = std::max(options.max_backward_jump, options.late_allowance);
@@ -119,114 +103,26 @@ struct Correlator::Impl {
     return load_open_incidents();
   }
 
-  // Reads the windows saved by save_windows(). A rule whose definition changed since (fingerprint) or
-  // that is gone loses its saved windows; damaged values are dropped with a warning, never fatal.
   Result<void> restore_windows() {
-    if (!state_store) return ok();
-    auto manifest_bytes = state_store->get_state(kWindowManifestKey);
-    if (!manifest_bytes) {
+    auto restored = window_store.restore(states);
+    if (!restored) {
       book.count_store_error();
-      return fail(manifest_bytes.error().with_context("reading correlation windows"));
+      return fail(restored.error());
     }
-    if (!*manifest_bytes) return ok();
-    auto manifest = decode_manifest(**manifest_bytes);
-    if (!manifest) {
-      log().warn("{}; correlation windows start empty", manifest.error().message);
-      return ok();
-    }
-    std::unordered_map<std::string, RuleState*> by_id;
-    for (auto& state : states) {
-      if (state.has_windows()) by_id.emplace(state.rule->id, &state);
-    }
-    size_t restored = 0;
-    for (const auto& saved : manifest->rules) {
-      auto it = by_id.find(saved.id);
-      bool usable = it != by_id.end() && window_fingerprint(*it->second->rule) == saved.fingerprint;
-      if (!usable) {
-        for (uint32_t shard : saved.shards) stale_keys.push_back(window_shard_key(saved.id, shard));
-        continue;
-      }
-      RuleState& state = *it->second;
-      std::vector<std::pair<std::string, GroupWindow>> groups;
-      for (uint32_t shard : saved.shards) {
-        auto bytes = state_store->get_state(window_shard_key(saved.id, shard));
-        if (!bytes) {
-          book.count_store_error();
-          return fail(bytes.error().with_context("reading correlation windows of rule " + saved.id));
-        }
-        if (!*bytes) continue;
-        auto decoded = decode_shard(**bytes, state.kind);
-        if (!decoded) {
-          log().warn("rule {}: {}; those windows start empty", saved.id, decoded.error().message);
-          stale_keys.push_back(window_shard_key(saved.id, shard));
-          continue;
-        }
-        for (auto& group : *decoded) groups.push_back(std::move(group));
-      }
-      std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) {
-        return a.second.touched_watermark < b.second.touched_watermark;
-      });
-      for (auto& [key, group] : groups) state.groups.restore(std::move(key), std::move(group));
-      state.groups.mark_clean();
-      restored += groups.size();
-    }
-    if (restored > 0 || !manifest->rules.empty()) {
-      watermark = manifest->watermark;
-      last_saved_watermark = manifest->watermark;
-    }
-    counters.groups_restored = restored;
+    if (restored->watermark) watermark = *restored->watermark;
+    counters.groups_restored = restored->groups;
     return ok();
   }
 
-  // Writes the shards of group tables changed since the last save, then the manifest. Bounded by the
-  // changed shards, not by the number of groups; `force` ignores the save interval.
+  // `force` ignores the save interval (save_windows(), shutdown).
   Result<void> save_windows(bool force) {
-    if (!state_store || !windows_restored || !watermark) return ok();
-    if (!force && *watermark - last_saved_watermark < options.state_save_interval && saved_once) return ok();
-    bool changed = !stale_keys.empty();
-    for (const auto& key : stale_keys) {
-      if (auto erased = state_store->erase_state(key); !erased) {
-        book.count_store_error();
-        return fail(erased.error().with_context("erasing stale correlation windows"));
-      }
+    if (!windows_restored || !watermark) return ok();
+    auto saved = window_store.save(states, *watermark, force ? 0 : options.state_save_interval);
+    if (!saved) {
+      book.count_store_error();
+      return fail(saved.error());
     }
-    stale_keys.clear();
-    WindowManifest manifest;
-    manifest.watermark = *watermark;
-    for (auto& state : states) {
-      if (!state.has_windows()) continue;
-      GroupTable& table = state.groups;
-      const auto shards = table.shards();
-      if (table.any_dirty()) {
-        changed = true;
-        for (size_t shard = 0; shard < GroupTable::kShards; ++shard) {
-          if (!table.dirty()[shard]) continue;
-          std::string key = window_shard_key(state.rule->id, shard);
-          Result<void> written = shards[shard].empty()
-                                     ? state_store->erase_state(key)
-                                     : state_store->put_state(key, encode_shard(shards[shard], state.kind));
-          if (!written) {
-            book.count_store_error();
-            return fail(written.error().with_context("saving correlation windows of rule " + state.rule->id));
-          }
-          ++counters.window_shards_written;
-        }
-        table.mark_clean();
-      }
-      WindowManifest::Rule saved{state.rule->id, window_fingerprint(*state.rule), {}};
-      for (size_t shard = 0; shard < GroupTable::kShards; ++shard) {
-        if (!shards[shard].empty()) saved.shards.push_back(static_cast<uint32_t>(shard));
-      }
-      if (!saved.shards.empty()) manifest.rules.push_back(std::move(saved));
-    }
-    if (changed || *watermark != last_saved_watermark) {
-      if (auto put = state_store->put_state(kWindowManifestKey, encode_manifest(manifest)); !put) {
-        book.count_store_error();
-        return fail(put.error().with_context("saving correlation windows"));
-      }
-    }
-    last_saved_watermark = *watermark;
-    saved_once = true;
+    counters.window_shards_written += *saved;
     return ok();
   }
 
@@ -621,14 +517,11 @@ struct Correlator::Impl {
   CorrelatorOptions options;
   std::vector<RuleState> states;
   IncidentBook book;
-  StateStore* state_store = nullptr;
+  WindowStore window_store;
   std::shared_ptr<const IncidentPolicy> policy;
   std::vector<size_t> temporal_states;
-  std::vector<std::string> stale_keys;
   std::string key_buffer;    // the group key of the event being processed (non-temporal rules)
-  std::string dedup_buffer;  // rule id + group key, for open-incident lookups  // saved windows of rules that are gone or changed: erased at next save
-  Timestamp last_saved_watermark = 0;
-  bool saved_once = false;
+  std::string dedup_buffer;  // rule id + group key, for open-incident lookups
   bool windows_restored = false;
   CorrelatorStats counters;
   std::optional<Timestamp> watermark;

@@ -272,6 +272,7 @@ GroupWindow& GroupTable::create(const std::string& key, WindowKind kind, size_t 
   if (kind == WindowKind::temporal) entry.window.window.emplace<TemporalWindow>(members);
   entry.window.touch_order = ++touch_clock_;
   entry.window.shard = static_cast<uint8_t>(shard_of(hash));
+  ++shard_sizes_[entry.window.shard];
   insert_slot(hash, static_cast<uint32_t>(entries_.size() - 1));
   mark(hash);
   return entry.window;
@@ -282,6 +283,7 @@ void GroupTable::remove_entries(const std::vector<bool>& doomed) {
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (doomed[i]) {
       mark(entries_[i].hash);
+      --shard_sizes_[shard_of(entries_[i].hash)];
       continue;
     }
     if (out != i) entries_[out] = std::move(entries_[i]);
@@ -320,6 +322,7 @@ void GroupTable::erase(const std::string& key) {
   if (slot == SIZE_MAX) return;
   const uint32_t index = slots_[slot].index;
   mark(hash);
+  --shard_sizes_[shard_of(hash)];
   erase_at(slot);
   const uint32_t last = static_cast<uint32_t>(entries_.size() - 1);
   if (index != last) {
@@ -359,6 +362,7 @@ size_t GroupTable::expire(Timestamp cutoff, Duration slack) {
 size_t GroupTable::clear() {
   size_t dropped = entries_.size();
   for (const auto& entry : entries_) mark(entry.hash);
+  shard_sizes_.fill(0);
   entries_.clear();
   slots_.clear();
   has_oldest_ = false;
@@ -385,6 +389,7 @@ void GroupTable::restore(std::string key, GroupWindow window) {
   entry.window = std::move(window);
   entry.window.touch_order = ++touch_clock_;
   entry.window.shard = static_cast<uint8_t>(shard_of(entry.hash));
+  ++shard_sizes_[entry.window.shard];
   insert_slot(entry.hash, static_cast<uint32_t>(entries_.size() - 1));
   Timestamp touched = entry.window.touched_watermark;
   oldest_touch_ = has_oldest_ ? std::min(oldest_touch_, touched) : touched;

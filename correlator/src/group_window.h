@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -148,6 +149,7 @@ class GroupTable {
   bool any_dirty() const { return any_dirty_; }
   void mark_clean();
   std::vector<Shard> shards() const;
+  size_t shard_size(size_t shard) const { return shard_sizes_[shard]; }
   void restore(std::string key, GroupWindow window);
 
  private:
@@ -180,6 +182,7 @@ class GroupTable {
   bool has_oldest_ = false;
   std::vector<bool> dirty_ = std::vector<bool>(kShards, false);
   bool any_dirty_ = false;
+  std::array<uint32_t, kShards> shard_sizes_{};  // groups per shard, for the manifest without a scan
 };
 
 }  // namespace vigil::correlator
