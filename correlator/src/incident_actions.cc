@@ -217,4 +217,17 @@ Result<void> add_observable(Incident& incident, Observable observable, std::stri
   return ok();
 }
 
+Result<void> record_report_sent(Incident& incident, bool full, std::string_view receipt, std::string_view actor,
+                                Timestamp now) {
+  if (actor.empty()) return refused("incident " + incident.id + ": every change needs an actor");
+  if (!incident.report_required) return refused("incident " + incident.id + " needs no layer-4 report");
+  auto& sent = full ? incident.report.full_sent : incident.report.initial_sent;
+  const char* what = full ? "full report" : "initial notice";
+  if (sent) return refused("incident " + incident.id + ": the " + what + " was already sent");
+  sent = now;
+  if (!receipt.empty()) incident.report.receipts.emplace_back(receipt);
+  record(incident, actor, now, std::string("layer-4 ") + what + " sent" + (receipt.empty() ? "" : ", receipt " + std::string(receipt)));
+  return ok();
+}
+
 }  // namespace vigil::correlator

@@ -51,5 +51,9 @@ Result<void> set_tlp(Incident& incident, std::string_view tlp, std::string_view 
 // type ip (v4/v6), port (1-65535), domain, hash (hex MD5, SHA-1 or SHA-256), url. Values are normalised
 // (lower-case domain and hash); adding one already present is not an error and changes nothing.
 Result<void> add_observable(Incident& incident, Observable observable, std::string_view actor, Timestamp now);
+// The layer-4 initial notice (full = false) or full report was delivered: sets initial_sent/full_sent once
+// and keeps the receipt. Refused for an incident that needs no report.
+Result<void> record_report_sent(Incident& incident, bool full, std::string_view receipt, std::string_view actor,
+                                Timestamp now);
 
 }  // namespace vigil::correlator
