@@ -509,3 +509,45 @@ TEST_CASE("live: an idle sensor still times flows out and reports stats", "[root
   sensor->stop();
   CHECK(sink.of_type(EventType::stats).size() == 2);  // and a last one at stop
 }
+
+TEST_CASE("live: a sensor that falls behind loses packets in the kernel and says how many",
+          "[root][sensors][live]") {
+  if (!have_root()) return;
+  VethPair net;
+  REQUIRE(net.error().empty());
+  boost::asio::io_context io;
+  FakeEventSink sink;
+  SystemClock clock;
+  SensorOptions options;
+  options.identity = {"edge-slow", "wan"};
+  options.capture.interface = net.if_a();
+  options.capture.bpf_filter = "udp";
+  options.capture.buffer_bytes = 64 << 10;  // a small kernel buffer, and nobody reads it meanwhile
+  std::unique_ptr<LiveSensor> sensor;
+  {
+    InNetns in_a(net.ns_a());
+    auto opened = LiveSensor::open(io, options, nullptr, sink, clock);
+    REQUIRE(opened.has_value());
+    sensor = std::move(*opened);
+  }
+  sensor->start();
+  constexpr int kSent = 4000;
+  {
+    InNetns in_b(net.ns_b());
+    Fd client = make_socket(SOCK_DGRAM, 0);
+    sockaddr_in to = address(VethPair::addr_a(), kUdpPort);
+    const std::string datagram(1000, 'x');
+    for (int i = 0; i < kSent; ++i) {
+      REQUIRE(::sendto(client.get(), datagram.data(), datagram.size(), 0, as_sockaddr(to), sizeof to) == 1000);
+    }
+  }
+  io.poll();  // read what the buffer kept
+  sensor->stop();
+  const auto stats = sink.of_type(EventType::stats);
+  REQUIRE(stats.size() == 1);
+  std::map<std::string, uint64_t> counters(stats[0].stats->counters.begin(), stats[0].stats->counters.end());
+  INFO("read " << counters.at("decoder.pkts") << ", kernel drops " << counters.at("capture.kernel_drops"));
+  CHECK(counters.at("capture.kernel_drops") > 0);
+  CHECK(counters.at("decoder.pkts") + counters.at("capture.kernel_drops") <= kSent);
+  CHECK(sensor->stats().drops.kernel == counters.at("capture.kernel_drops"));
+}
