@@ -551,6 +551,7 @@ void Correlator::set_incident_listener(std::function<void(const Incident&)> list
   impl_->book.set_listener(std::move(listener));
 }
 bool Correlator::ready() const { return impl_->ready; }
+std::optional<Timestamp> Correlator::watermark() const { return impl_->watermark; }
 CorrelatorStats Correlator::stats() const { return impl_->stats(); }
 const std::vector<CorrelationRule>& Correlator::rules() const { return impl_->rules; }
 

@@ -61,6 +61,7 @@ void brute_force_across_restart(IncidentStore& incidents, StateStore& state) {
   }
   Correlator correlator(rules_from(ssh_rule()), incidents, save_every_flush(), &state);
   CHECK(correlator.stats().groups_restored == 1);
+  CHECK(correlator.watermark() == vigil::test::at(25));  // the newest event before the restart
   std::string id;
   for (int i = 6; i < 10; ++i) {
     Event e = flow_event(i * 5, "203.0.113.7", "10.0.0.22", 22, seq++);

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -114,6 +115,9 @@ class Correlator {
 
   // False while the open incidents could not be read from the store.
   bool ready() const;
+  // The newest event time seen (restored with the windows after a restart); nullopt before any event.
+  // Replay passes it to review_incidents at the end, so its policy decisions stay on event time.
+  std::optional<Timestamp> watermark() const;
   CorrelatorStats stats() const;
   const std::vector<CorrelationRule>& rules() const;
 
