@@ -115,8 +115,19 @@ void require(const vigil::Result<void>& done) {
   }
 }
 
-// Events per second for `count` events; up to `in_flight` batches queued at the writer.
-double ingest(vigil::storage::RocksStore& store, const Options& options, uint64_t count, size_t in_flight) {
+struct Ingest {
+  double rate = 0;  // events per second
+  double wall = 0;
+  double cpu = 0;  // CPU seconds of all threads, RocksDB's flushes and compactions included
+};
+
+void print(const std::string& what, const Ingest& run, uint64_t count) {
+  std::printf("%-44s %10.0f events/s  (%llu events in %.1f s; %.2f CPU µs per event)\n", what.c_str(), run.rate,
+              static_cast<unsigned long long>(count), run.wall, run.cpu * 1e6 / static_cast<double>(count));
+}
+
+// `count` events in batches; up to `in_flight` batches queued at the writer.
+Ingest ingest(vigil::storage::RocksStore& store, const Options& options, uint64_t count, size_t in_flight) {
   AlertMaker maker(options);
   std::deque<std::future<vigil::Result<void>>> pending;
   std::vector<Event> batch;
@@ -136,10 +147,11 @@ double ingest(vigil::storage::RocksStore& store, const Options& options, uint64_
     require(pending.front().get());
     pending.pop_front();
   }
-  const double wall = seconds_since(start);
-  std::printf("  (%.2f s wall, %.2f CPU s: %.2f CPU µs per event)\n", wall, cpu_seconds() - cpu_start,
-              (cpu_seconds() - cpu_start) * 1e6 / static_cast<double>(count));
-  return static_cast<double>(count) / wall;
+  Ingest run;
+  run.wall = seconds_since(start);
+  run.cpu = cpu_seconds() - cpu_start;
+  run.rate = static_cast<double>(count) / run.wall;
+  return run;
 }
 
 struct Latency {
@@ -196,6 +208,9 @@ int main(int argc, char** argv) {
   app.add_option("--days", options.days, "Time span of the events")->capture_default_str();
   app.add_option("--sources", options.sources, "Distinct source addresses")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as soon as it is measured, also into a file
+  std::printf("batches of %zu alert events over %d days from %u sources\n", options.batch, options.days,
+              options.sources);
   options.batch = std::max<size_t>(options.batch, 1);
   options.in_flight = std::max<size_t>(options.in_flight, 1);
 
@@ -206,9 +221,8 @@ int main(int argc, char** argv) {
 
   {
     auto store = open_fresh(events_dir, false);
-    const double rate = ingest(*store, options, options.events, options.in_flight);
-    std::printf("ingest, WAL + group commit (%zu in flight)     %10.0f events/s  (%llu events, batch %zu)\n",
-                options.in_flight, rate, static_cast<unsigned long long>(options.events), options.batch);
+    print("ingest, WAL + group commit (" + std::to_string(options.in_flight) + " batches in flight)",
+          ingest(*store, options, options.events, options.in_flight), options.events);
     const auto start = Clock::now();
     require(store->compact());
     auto stats = store->stats();
@@ -274,11 +288,10 @@ int main(int argc, char** argv) {
 
   if (options.sync_events > 0) {
     auto store = open_fresh(sync_dir, true);
-    const double rate = ingest(*store, options, options.sync_events, 1);
-    std::printf("ingest, fsync per batch (1 in flight)        %10.0f events/s  (%llu events, batch %zu)\n", rate,
-                static_cast<unsigned long long>(options.sync_events), options.batch);
-    const double grouped = ingest(*store, options, options.sync_events / 4, options.in_flight);
-    std::printf("ingest, fsync per group (%zu in flight)        %10.0f events/s\n", options.in_flight, grouped);
+    print("ingest, fsync per batch (1 batch in flight)", ingest(*store, options, options.sync_events, 1),
+          options.sync_events);
+    print("ingest, fsync per group (" + std::to_string(options.in_flight) + " batches in flight)",
+          ingest(*store, options, options.sync_events / 4, options.in_flight), options.sync_events / 4);
     store.reset();
     std::filesystem::remove_all(sync_dir);
   }
