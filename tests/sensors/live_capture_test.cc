@@ -337,8 +337,8 @@ TEST_CASE("live: real traffic across a veth pair gives alerts and flows with sen
   CHECK(dc_sids[9100004] == 1);
 }
 
-// Needs TCP stream reassembly (issue 4 part B): until it lands a split content cannot match.
-TEST_CASE("live: an attack split over two TCP segments alerts once", "[root][sensors][live][integration][!mayfail]") {
+// TCP stream reassembly joins the two segments: the content matches once, on the second.
+TEST_CASE("live: an attack split over two TCP segments alerts once", "[root][sensors][live][integration]") {
   if (!have_root()) return;
   LiveRun run = run_live_traffic();
   CHECK(run.alerts_by_sid[9100002] == 1);
