@@ -1,6 +1,9 @@
 #include "vigil/correlator/forwarder.h"
 
 #include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -88,11 +91,88 @@ std::string format_syslog_cef(const Incident& incident, std::string_view hostnam
   return out + ext;
 }
 
+struct SyslogTcpForwarder::Tls {
+  SSL_CTX* ctx = nullptr;
+  SSL* ssl = nullptr;
+  ~Tls() {
+    if (ssl) SSL_free(ssl);
+    if (ctx) SSL_CTX_free(ctx);
+  }
+};
+
+namespace {
+
+Error tls_error(const std::string& what) {
+  std::string detail;
+  while (unsigned long code = ERR_get_error()) {
+    char buffer[256];
+    ERR_error_string_n(code, buffer, sizeof(buffer));
+    detail = buffer;  // the last one is the most specific
+  }
+  return Error{ErrorCode::io_error, what + (detail.empty() ? "" : ": " + detail)};
+}
+
+}  // namespace
+
+SyslogTcpForwarder::SyslogTcpForwarder(std::string address, uint16_t port)
+    : address_(std::move(address)), port_(port) {}
+
+SyslogTcpForwarder::SyslogTcpForwarder(std::string address, uint16_t port, TlsClientOptions tls)
+    : address_(std::move(address)), port_(port), tls_options_(std::move(tls)) {}
+
 SyslogTcpForwarder::~SyslogTcpForwarder() { disconnect(); }
 
 void SyslogTcpForwarder::disconnect() {
+  if (tls_ && tls_->ssl) {
+    SSL_free(tls_->ssl);
+    tls_->ssl = nullptr;
+  }
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+Result<void> SyslogTcpForwarder::start_tls() {
+  const TlsClientOptions& options = *tls_options_;
+  if (!tls_) tls_ = std::make_unique<Tls>();
+  if (!tls_->ctx) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx) return fail(tls_error("syslog TLS: cannot create a context"));
+    tls_->ctx = ctx;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    if (SSL_CTX_load_verify_locations(ctx, options.ca_file.c_str(), nullptr) != 1) {
+      Error error = tls_error("syslog TLS: cannot load CA " + options.ca_file);
+      SSL_CTX_free(ctx);
+      tls_->ctx = nullptr;
+      return fail(error);
+    }
+    if (!options.cert_file.empty() &&
+        (SSL_CTX_use_certificate_chain_file(ctx, options.cert_file.c_str()) != 1 ||
+         SSL_CTX_use_PrivateKey_file(ctx, options.key_file.c_str(), SSL_FILETYPE_PEM) != 1)) {
+      Error error = tls_error("syslog TLS: cannot load client certificate " + options.cert_file);
+      SSL_CTX_free(ctx);
+      tls_->ctx = nullptr;
+      return fail(error);
+    }
+  }
+  tls_->ssl = SSL_new(tls_->ctx);
+  if (!tls_->ssl) return fail(tls_error("syslog TLS: cannot create a session"));
+  SSL_set_fd(tls_->ssl, fd_);
+  const std::string& name = options.server_name.empty() ? address_ : options.server_name;
+  X509_VERIFY_PARAM* param = SSL_get0_param(tls_->ssl);
+  in6_addr probe{};
+  bool is_ip = ::inet_pton(AF_INET, name.c_str(), &probe) == 1 || ::inet_pton(AF_INET6, name.c_str(), &probe) == 1;
+  if (is_ip) {
+    X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+  } else {
+    // SSL_set_tlsext_host_name is a macro with a C cast (-Wold-style-cast); this is what it expands to.
+    SSL_ctrl(tls_->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(name.c_str()));
+    SSL_set1_host(tls_->ssl, name.c_str());
+  }
+  if (SSL_connect(tls_->ssl) != 1) {
+    return fail(tls_error("syslog TLS: handshake with " + address_ + ":" + std::to_string(port_) + " failed"));
+  }
+  return ok();
 }
 
 Result<void> SyslogTcpForwarder::connect() {
@@ -119,6 +199,30 @@ Result<void> SyslogTcpForwarder::connect() {
     return fail(error);
   }
   fd_ = fd;
+  if (tls_options_) {
+    if (auto secured = start_tls(); !secured) {
+      disconnect();
+      return secured;
+    }
+  }
+  return ok();
+}
+
+Result<void> SyslogTcpForwarder::send_all(std::string_view data) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    if (tls_ && tls_->ssl) {
+      int n = SSL_write(tls_->ssl, data.data() + sent, static_cast<int>(std::min<size_t>(data.size() - sent, 1 << 30)));
+      if (n <= 0) return fail(tls_error("syslog forwarder: TLS send to " + address_ + ":" + std::to_string(port_)));
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    // MSG_NOSIGNAL: a peer that went away is an error to retry, not a SIGPIPE for the daemon.
+    ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(net_error("syslog forwarder: send to " + address_ + ":" + std::to_string(port_)));
+    sent += static_cast<size_t>(n);
+  }
   return ok();
 }
 
@@ -128,17 +232,9 @@ Result<void> SyslogTcpForwarder::deliver(std::span<const std::string> records) {
   }
   std::string frames;
   for (const auto& record : records) frames += std::to_string(record.size()) + " " + record;
-  size_t sent = 0;
-  while (sent < frames.size()) {
-    // MSG_NOSIGNAL: a peer that went away is an error to retry, not a SIGPIPE for the daemon.
-    ssize_t n = ::send(fd_, frames.data() + sent, frames.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Error error = net_error("syslog forwarder: send to " + address_ + ":" + std::to_string(port_));
-      disconnect();
-      return fail(error);
-    }
-    sent += static_cast<size_t>(n);
+  if (auto sent = send_all(frames); !sent) {
+    disconnect();
+    return sent;
   }
   return ok();
 }

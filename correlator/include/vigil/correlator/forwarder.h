@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,20 +33,36 @@ class Forwarder {
 // PRI uses facility local4 (20) and a syslog severity from the incident's; CEF severity 3/5/8/10.
 std::string format_syslog_cef(const Incident& incident, std::string_view hostname);
 
-// RFC 6587 octet-counted frames ("LEN SP MSG") over one TCP connection to an IPv4/IPv6 address literal,
-// reconnecting on the next delivery after any error. TLS is not built yet.
+// TLS for the syslog connection (RFC 5425): the collector's certificate must chain to `ca_file` and name
+// `server_name` (a host name, or the IP address connected to when empty); a client certificate is sent
+// when `cert_file`/`key_file` are set (mutual TLS with the layer-2 partner).
+struct TlsClientOptions {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;
+};
+
+// RFC 6587 octet-counted frames ("LEN SP MSG") over one TCP (or TLS) connection to an IPv4/IPv6 address
+// literal, reconnecting on the next delivery after any error.
 class SyslogTcpForwarder final : public Forwarder {
  public:
-  SyslogTcpForwarder(std::string address, uint16_t port) : address_(std::move(address)), port_(port) {}
+  SyslogTcpForwarder(std::string address, uint16_t port);
+  SyslogTcpForwarder(std::string address, uint16_t port, TlsClientOptions tls);
   ~SyslogTcpForwarder() override;
   Result<void> deliver(std::span<const std::string> records) override;
 
  private:
+  struct Tls;  // OpenSSL state, kept out of this header
   Result<void> connect();
+  Result<void> start_tls();
+  Result<void> send_all(std::string_view data);
   void disconnect();
 
   std::string address_;
   uint16_t port_;
+  std::optional<TlsClientOptions> tls_options_;
+  std::unique_ptr<Tls> tls_;
   int fd_ = -1;
 };
 
