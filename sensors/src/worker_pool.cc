@@ -18,6 +18,7 @@ namespace {
 constexpr uint8_t kPhaseTime = 0;
 constexpr uint8_t kPhasePacket = 1;
 constexpr uint64_t kFinishIndex = std::numeric_limits<uint64_t>::max();
+constexpr uint32_t kNoWorker = std::numeric_limits<uint32_t>::max();
 
 struct TaggedEvent {
   uint64_t index;
@@ -49,7 +50,7 @@ struct WorkerPool::Batch {
     uint32_t caplen;
     uint32_t wire_len;
     int link_type;
-    uint32_t worker;
+    uint32_t worker;  // kNoWorker: a time-only frame (advance_time)
     bool tick;  // every worker lets time pass here (first frame, or a flow sweep is due)
   };
   std::vector<uint8_t> bytes;
@@ -104,7 +105,7 @@ struct WorkerPool::Worker final : public EventSink {
       index = f.index;
       phase = kPhaseTime;
       processor.advance_time(f.now);
-      if (!own) continue;
+      if (!own) continue;  // also time-only frames (kNoWorker)
       phase = kPhasePacket;
       RawPacket raw;
       raw.ts = f.ts;
@@ -177,8 +178,7 @@ WorkerPool::~WorkerPool() {
 
 size_t WorkerPool::workers() const { return workers_.size(); }
 
-void WorkerPool::submit(int link_type, const RawPacket& raw) {
-  if (finished_) return;
+void WorkerPool::push_frame(Timestamp ts) {
   if (!current_) {
     if (spare_.empty()) {
       current_ = std::make_unique<Batch>();
@@ -190,27 +190,55 @@ void WorkerPool::submit(int link_type, const RawPacket& raw) {
   }
   Batch::Frame f{};
   f.index = next_index_++;
-  f.ts = raw.ts;
+  f.ts = ts;
   // The same clock a single flow table would keep (FlowTable::advance_time): every shard sweeps
   // at the same frames, so flows time out at the same point whatever N is.
   if (f.index == 0) {
-    now_ = raw.ts;
-    last_sweep_ = raw.ts;
+    now_ = ts;
+    last_sweep_ = ts;
     f.tick = true;
   } else {
-    if (raw.ts > now_) now_ = raw.ts;
+    if (ts > now_) now_ = ts;
     f.tick = now_ - last_sweep_ >= processing_.flows.sweep_interval;
     if (f.tick) last_sweep_ = now_;
   }
   f.now = now_;
+  current_->frames.push_back(f);
+}
+
+void WorkerPool::advance_time(Timestamp now) {
+  if (finished_) return;
+  push_frame(now);
+  Batch::Frame& f = current_->frames.back();
+  f.worker = kNoWorker;
+  f.tick = true;  // idle expiry (the flow tables and the defragmenter decide what is due)
+  if (current_->frames.size() >= options_.batch_frames) dispatch();
+}
+
+void WorkerPool::flush() {
+  if (finished_) return;
+  dispatch();
+  while (!in_flight_.empty()) complete_oldest();
+}
+
+void WorkerPool::poll() {
+  while (!in_flight_.empty() && in_flight_.front()->remaining.load() == 0) complete_oldest();
+}
+
+void WorkerPool::submit(int link_type, const RawPacket& raw) {
+  if (finished_) return;
+  push_frame(raw.ts);
+  Batch::Frame& f = current_->frames.back();
   f.offset = current_->bytes.size();
   f.caplen = raw.caplen;
   f.wire_len = raw.wire_len;
   f.link_type = link_type;
   f.worker = static_cast<uint32_t>(worker_for(link_type, raw, workers_.size()));
   current_->bytes.insert(current_->bytes.end(), raw.data, raw.data + raw.caplen);
-  current_->frames.push_back(f);
-  if (current_->frames.size() >= options_.batch_frames) dispatch();
+  if (current_->frames.size() >= options_.batch_frames) {
+    dispatch();
+    poll();
+  }
 }
 
 void WorkerPool::dispatch() {

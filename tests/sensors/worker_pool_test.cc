@@ -95,3 +95,22 @@ TEST_CASE("worker pool: the same events in the same order for 1, 2 and 3 workers
   CHECK(run(2) == one);
   CHECK(run(3) == one);
 }
+
+TEST_CASE("worker pool: flush() delivers a partial batch; advance_time() expires idle flows", "[sensors][workers]") {
+  FakeEventSink sink;
+  WorkerPoolOptions options;
+  options.workers = 2;
+  options.batch_frames = 1000;
+  WorkerPool pool(SensorIdentity{"s", "z"}, nullptr, sink, ProcessorOptions{}, options);
+  const auto frame = ether(0x0800, ipv4(kProtoUdp, udp(5000, 53, text("q")), "192.168.1.1", "10.0.0.1"));
+  pool.submit(kLinkEthernet, raw_of(frame, seconds(10)));
+  pool.flush();
+  CHECK(sink.events.empty());  // one packet, nothing to report yet
+  pool.advance_time(seconds(10) + seconds(600));  // idle: the UDP flow times out
+  pool.flush();
+  REQUIRE(sink.events.size() == 1);
+  CHECK(sink.events[0].type == EventType::flow);
+  CHECK(sink.events[0].flow->reason == "timeout");
+  pool.finish();
+  CHECK(sink.events.size() == 1);
+}

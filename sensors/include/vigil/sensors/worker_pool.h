@@ -51,6 +51,13 @@ class WorkerPool {
 
   // Copies the frame into the current batch; may deliver events of earlier batches to the sink.
   void submit(int link_type, const RawPacket& raw);
+  // Lets time pass without a packet (idle live capture): every worker expires what is due at `now`.
+  void advance_time(Timestamp now);
+  // Hands the partial batch to the workers and waits until every event so far reached the sink
+  // (a live sensor's timer calls it so that events do not wait for a full batch).
+  void flush();
+  // Delivers the batches the workers have finished, without waiting.
+  void poll();
   // End of capture: every flow ends ("shutdown"), every event reaches the sink, workers stop.
   void finish();
 
@@ -65,6 +72,8 @@ class WorkerPool {
   struct Batch;
   struct Worker;
   struct Sync;  // the lock and condition the workers signal finished batches with
+  // Appends a frame at time `ts` to the current batch (index, table time, sweep tick filled in).
+  void push_frame(Timestamp ts);
   void dispatch();
   void complete_oldest();
   void deliver(Event event);
