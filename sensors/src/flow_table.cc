@@ -12,6 +12,10 @@ namespace {
 // Flow ids stay below 2^53 so JSON readers that parse numbers as doubles keep them exact.
 constexpr uint64_t kFlowIdMask = (uint64_t{1} << 53) - 1;
 
+// The flow state budget (issue 4: at most 256 bytes per flow beyond stream state and buffers): a
+// table entry is sizeof(Flow) + list links + index node + bucket, 216 bytes on 64-bit Linux.
+static_assert(sizeof(void*) != 8 || sizeof(Flow) <= 160, "Flow grew past the per-flow memory budget");
+
 constexpr uint8_t kLaneNew = 0;
 constexpr uint8_t kLaneTcpEstablished = 1;
 constexpr uint8_t kLaneOtherEstablished = 2;
