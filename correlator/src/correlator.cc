@@ -318,8 +318,7 @@ struct Correlator::Impl {
     return ok();
   }
 
-  Result<void> count_in_window(RuleState& state, const std::string& group_key,
-                               const std::vector<FieldValue>& group_values, const std::optional<FieldValue>& counted,
+  Result<void> count_in_window(RuleState& state, const std::string& group_key, const std::string& counted,
                                Event& event, bool may_tag) {
     const CorrelationRule& rule = *state.rule;
     const bool distinct = rule.type == CorrelationType::value_count;
@@ -330,7 +329,7 @@ struct Correlator::Impl {
     uint64_t count = 0;
     if (distinct) {
       auto& window = std::get<DistinctWindow>(group->window);
-      window.add(event.ref(), counted->text, cutoff);
+      window.add(event.ref(), counted, cutoff);
       count = window.count();
     } else {
       auto& window = std::get<CountWindow>(group->window);
@@ -355,6 +354,8 @@ struct Correlator::Impl {
     } else {
       refs = std::get<CountWindow>(group->window).refs();
     }
+    std::vector<FieldValue> group_values;
+    group_values_of(rule, event, group_values);
     auto raised = raise(state, group_key, group_values, event, may_tag, std::move(refs), count, values);
     if (!raised) return raised;  // keep the window: the next event retries
     // The window's events now live in the incident; later matches attach to it while it is open.
@@ -420,6 +421,19 @@ struct Correlator::Impl {
     return ok();
   }
 
+  // Same text as make_group_key over event_field values.
+  static bool build_group_key(const RuleState& state, const Event& event, std::string& key) {
+    key.clear();
+    const auto& fields = state.rule->group_by;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (i > 0) key += ',';
+      key += fields[i];
+      key += '=';
+      if (!append_field_text(event, fields[i], state.group_fields[i], true, key)) return false;
+    }
+    return true;
+  }
+
   static bool group_values_of(const CorrelationRule& rule, const Event& event, std::vector<FieldValue>& out) {
     out.clear();
     for (const auto& field : rule.group_by) {
@@ -445,18 +459,19 @@ struct Correlator::Impl {
     for (auto& state : states) {
       const CorrelationRule& rule = *state.rule;
       if (rule.temporal() || !rule.enabled || !rule.matches(event)) continue;
-      if (!group_values_of(rule, event, group_values)) continue;
-      std::optional<FieldValue> counted;
+      // The key and the counted value are formatted straight from the event; FieldValues (for titles
+      // and observables) are built only when an incident is raised or added to.
+      std::string& group_key = key_buffer;
+      if (!build_group_key(state, event, group_key)) continue;
       if (rule.type == CorrelationType::value_count) {
-        counted = event_field(event, rule.value_field);
-        if (!counted) continue;
+        value_buffer.clear();
+        if (!append_field_text(event, rule.value_field, state.value_field, false, value_buffer)) continue;
       }
       ++state.stats.matched;
       matched_any = true;
 
-      std::string& group_key = key_buffer;
-      make_group_key(rule.group_by, group_values, group_key);
       if (OpenIncident* open = find_open(rule, group_key)) {
+        group_values_of(rule, event, group_values);
         book.attach(*open, event, observables_for(event, rule, group_values), rule.id);
         tag(event, open->id, may_tag);
         ++state.stats.incident_updates;
@@ -469,11 +484,14 @@ struct Correlator::Impl {
       switch (rule.type) {
         case CorrelationType::single:
           fired(state);
-          if (rule.generate) step = raise(state, group_key, group_values, event, may_tag, {event.ref()}, 1, {});
+          if (rule.generate) {
+            group_values_of(rule, event, group_values);
+            step = raise(state, group_key, group_values, event, may_tag, {event.ref()}, 1, {});
+          }
           break;
         case CorrelationType::event_count:
         case CorrelationType::value_count:
-          step = count_in_window(state, group_key, group_values, counted, event, may_tag);
+          step = count_in_window(state, group_key, value_buffer, event, may_tag);
           break;
         case CorrelationType::temporal:
         case CorrelationType::temporal_ordered:
@@ -521,6 +539,7 @@ struct Correlator::Impl {
   std::shared_ptr<const IncidentPolicy> policy;
   std::vector<size_t> temporal_states;
   std::string key_buffer;    // the group key of the event being processed (non-temporal rules)
+  std::string value_buffer;  // the counted value of a value_count rule for that event
   std::string dedup_buffer;  // rule id + group key, for open-incident lookups
   bool windows_restored = false;
   CorrelatorStats counters;

@@ -53,7 +53,7 @@ void DistinctWindow::insert(uint64_t hash, EventRef ref) {
   if (table_.empty() || (live_ + 1) * 2 > table_.size()) {
     std::vector<Slot> old;
     old.swap(table_);
-    table_.assign(old.empty() ? 8 : old.size() * 2, Slot{});
+    table_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
     const size_t mask = table_.size() - 1;
     for (const Slot& slot : old) {
       if (slot.hash == 0) continue;
@@ -101,6 +101,7 @@ void DistinctWindow::add(EventRef ref, const std::string& value, Timestamp cutof
   }
   if (added) {
     if (order_.size() == head_ || order_.back().ref <= ref) {
+      if (order_.capacity() == 0) order_.reserve(8);  // skips the 1-2-4 growth steps every new group pays
       order_.push_back(Added{ref, hash, value});
     } else {
       // Out of order within the allowance: keep order_ sorted so pruning stays a prefix cut.

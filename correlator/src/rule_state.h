@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "field_text.h"
 #include "group_window.h"
 #include "vigil/correlator/correlation_rule.h"
 #include "vigil/correlator/correlator.h"
@@ -19,9 +20,13 @@ struct RuleState {
   WindowKind kind = WindowKind::count;
   std::vector<size_t> members;  // temporal: indexes of the member rules' states, in `rules:` order
   uint64_t fired_stamp = 0;     // events_seen of the last event this rule fired on (feeds temporal rules)
+  std::vector<FastField> group_fields;  // rule->group_by, resolved once (field_text.h)
+  FastField value_field = FastField::other;
 
   RuleState(const CorrelationRule& r, size_t max_groups) : rule(&r), groups(max_groups) {
     stats.rule_id = r.id;
+    for (const auto& field : r.group_by) group_fields.push_back(fast_field_of(field));
+    value_field = fast_field_of(r.value_field);
     kind = r.temporal() ? WindowKind::temporal
            : r.type == CorrelationType::value_count ? WindowKind::distinct
                                                      : WindowKind::count;
