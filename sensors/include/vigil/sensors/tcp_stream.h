@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,19 +84,26 @@ class TcpReassembler {
   void hold(uint32_t seq, std::string_view payload, StreamStats& stats);
   void drain(const StreamOptions& options, StreamStats& stats, StreamConsumer& consumer);
   void deliver(std::string_view data, const StreamOptions& options, StreamStats& stats, StreamConsumer& consumer);
-  void skip_gap(const StreamOptions& options, StreamStats& stats);
-  void account(StreamStats& stats, int64_t delta);
+  void skip_gap(StreamStats& stats);
+  void drop_history(StreamStats& stats);
+  void remember(std::string_view data, const StreamOptions& options, StreamStats& stats);
+  bool has_pending() const { return pending_ && !pending_->empty(); }
+  static void account(StreamStats& stats, int64_t delta);
 
-  uint32_t next_seq_ = 0;   // the next byte expected in order
+  // Laid out small: one of these per direction of every TCP flow with data. The out-of-order list
+  // and the history exist only once needed.
+  uint32_t next_seq_ = 0;  // the next byte expected in order
   uint32_t peer_ack_ = 0;
-  uint64_t offset_ = 0;
-  size_t pending_bytes_ = 0;
-  std::vector<Segment> pending_;  // out-of-order data by sequence, non-overlapping
-  std::string history_;
-  rules::StreamContext detect_;
+  uint32_t pending_bytes_ = 0;
+  uint32_t history_len_ = 0;
+  uint32_t history_cap_ = 0;
   bool started_ = false;
   bool has_peer_ack_ = false;
   bool depth_reached_ = false;
+  uint64_t offset_ = 0;
+  std::unique_ptr<std::vector<Segment>> pending_;  // out-of-order data by sequence, non-overlapping
+  std::unique_ptr<char[]> history_;                // the last history_len_ in-order bytes
+  rules::StreamContext detect_;
 };
 
 // Both directions of one TCP flow. Gives its memory back to the worker's stats when the flow ends.
