@@ -37,9 +37,11 @@ Error io_error(const std::string& what, const std::filesystem::path& path) {
   return Error{ErrorCode::io_error, what + " " + path.string() + ": " + std::strerror(errno)};
 }
 
-Result<std::string> read_all(const std::filesystem::path& path) {
+// The file from byte `from` on: what is not delivered yet, without rereading what was.
+Result<std::string> read_all(const std::filesystem::path& path, uint64_t from = 0) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::string();
+  if (from > 0) in.seekg(static_cast<std::streamoff>(from));
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) return fail(io_error("cannot read", path));
   return data;
@@ -124,9 +126,9 @@ Result<void> ForwardSpool::append(std::string_view record) {
 Result<std::vector<std::string>> ForwardSpool::pending(size_t max) const {
   std::vector<std::string> out;
   if (max == 0 || pending_count_ == 0) return out;
-  auto data = read_all(dir_ / kRecords);
+  auto data = read_all(dir_ / kRecords, acked_);
   if (!data) return fail(data.error());
-  scan(*data, acked_, [&](std::string_view payload) {
+  scan(*data, 0, [&](std::string_view payload) {
     out.emplace_back(payload);
     return out.size() < max;
   });
@@ -157,10 +159,10 @@ Result<void> ForwardSpool::write_ack(uint64_t offset) {
 Result<void> ForwardSpool::acknowledge(size_t count) {
   if (count == 0) return ok();
   if (count > pending_count_) return fail(ErrorCode::invalid_argument, "acknowledging more records than are pending");
-  auto data = read_all(dir_ / kRecords);
+  auto data = read_all(dir_ / kRecords, acked_);
   if (!data) return fail(data.error());
   size_t seen = 0;
-  uint64_t offset = scan(*data, acked_, [&](std::string_view) { return ++seen < count; });
+  uint64_t offset = acked_ + scan(*data, 0, [&](std::string_view) { return ++seen < count; });
   if (offset == end_) {
     // Everything delivered: start the file over so it never grows without bound.
     if (::ftruncate(fd_, 0) != 0) return fail(io_error("cannot truncate", dir_ / kRecords));
