@@ -71,8 +71,11 @@ std::string describe_time(Timestamp ts) {
 
 struct Correlator::Impl {
   Impl(std::vector<CorrelationRule> r, IncidentStore& store, CorrelatorOptions o, StateStore* state)
-      : rules(std::move(r)), options(o), book(store, o.max_observables), window_store(state),
-        policy(o.policy ? o.policy : std::make_shared<const IncidentPolicy>()) {
+      : rules(std::move(r)),
+        options(o),
+        policy(o.policy ? o.policy : std::make_shared<const IncidentPolicy>()),
+        book(store, o.max_observables, policy.get()),
+        window_store(state) {
     options.late_allowance = clamp_non_negative(options.late_allowance);
     options.max_backward_jump = std::max(options.max_backward_jump, options.late_allowance);
     states.reserve(rules.size());
@@ -534,9 +537,9 @@ struct Correlator::Impl {
   std::vector<CorrelationRule> rules;
   CorrelatorOptions options;
   std::vector<RuleState> states;
+  std::shared_ptr<const IncidentPolicy> policy;  // before book, which keeps a pointer to it
   IncidentBook book;
   WindowStore window_store;
-  std::shared_ptr<const IncidentPolicy> policy;
   std::vector<size_t> temporal_states;
   std::string key_buffer;    // the group key of the event being processed (non-temporal rules)
   std::string value_buffer;  // the counted value of a value_count rule for that event

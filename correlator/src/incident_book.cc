@@ -61,6 +61,7 @@ void IncidentBook::add_new(Incident incident) {
   entry.event_count = incident.event_count;
   entry.ref_count = incident.events.size();
   entry.observables = incident.observables;
+  entry.agencies = incident.agencies;
   open_[dedup_key(incident.rule_id, incident.group_key)] = std::move(entry);
   std::string id = incident.id;
   pending_[id].created = std::move(incident);
@@ -95,6 +96,14 @@ void IncidentBook::attach(OpenIncident& open, const Event& event, const std::vec
     if (contains(open.observables, observable)) continue;
     open.observables.push_back(observable);
     (created ? created->observables : pending.observables).push_back(observable);
+    // A scan that moves on to another agency's addresses names that agency too.
+    if (!policy_ || observable.type != "ip") continue;
+    auto address = IpAddress::parse(observable.value);
+    const Asset* asset = address ? policy_->find_asset(*address) : nullptr;
+    if (!asset || asset->agency.empty()) continue;
+    if (std::find(open.agencies.begin(), open.agencies.end(), asset->agency) != open.agencies.end()) continue;
+    open.agencies.push_back(asset->agency);
+    (created ? created->agencies : pending.agencies).push_back(asset->agency);
   }
 
   if (is_milestone(open.event_count)) {
@@ -123,6 +132,7 @@ OpenIncident IncidentBook::tracked(const Incident& incident) const {
     if (entry.observables.size() >= max_observables_) break;
     entry.observables.push_back(observable);
   }
+  entry.agencies = incident.agencies;
   return entry;
 }
 
@@ -146,6 +156,11 @@ void IncidentBook::merge_into(Incident& incident, const PendingWrite& pending) c
     if (!contains(incident.observables, observable)) incident.observables.push_back(observable);
   }
   incident.timeline.insert(incident.timeline.end(), pending.timeline.begin(), pending.timeline.end());
+  for (const auto& agency : pending.agencies) {
+    if (std::find(incident.agencies.begin(), incident.agencies.end(), agency) == incident.agencies.end()) {
+      incident.agencies.push_back(agency);
+    }
+  }
 }
 
 Result<void> IncidentBook::flush() {

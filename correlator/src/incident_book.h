@@ -16,6 +16,7 @@
 #include "vigil/core/incident.h"
 #include "vigil/core/interfaces.h"
 #include "vigil/core/result.h"
+#include "vigil/correlator/incident_policy.h"
 
 namespace vigil::correlator {
 
@@ -28,11 +29,14 @@ struct OpenIncident {
   uint64_t event_count = 0;
   size_t ref_count = 0;
   std::vector<Observable> observables;  // on the incident already (up to the cap)
+  std::vector<std::string> agencies;    // on the incident already
 };
 
 class IncidentBook {
  public:
-  IncidentBook(IncidentStore& store, size_t max_observables) : store_(&store), max_observables_(max_observables) {}
+  // `policy` (may be null) names the agencies of addresses that later events add to an open incident.
+  IncidentBook(IncidentStore& store, size_t max_observables, const IncidentPolicy* policy = nullptr)
+      : store_(&store), max_observables_(max_observables), policy_(policy) {}
 
   // Reads open incidents of the given rules from the store.
   Result<void> load_open(const std::unordered_set<std::string>& rule_ids, size_t limit);
@@ -71,6 +75,7 @@ class IncidentBook {
     std::vector<EventRef> refs;
     std::vector<Observable> observables;
     std::vector<TimelineEntry> timeline;
+    std::vector<std::string> agencies;
   };
 
   void merge_into(Incident& incident, const PendingWrite& pending) const;
@@ -80,6 +85,7 @@ class IncidentBook {
 
   IncidentStore* store_;
   size_t max_observables_;
+  const IncidentPolicy* policy_;
   std::function<void(const Incident&)> listener_;
   std::unordered_map<std::string, OpenIncident> open_;  // by dedup key
   std::map<std::string, PendingWrite> pending_;         // by incident id: ids sort in creation order

@@ -260,3 +260,27 @@ TEST_CASE("the correlator applies the policy when it raises and when it reviews"
   REQUIRE(seen.size() == 2);
   CHECK(seen.back().layer == 2);
 }
+
+TEST_CASE("later events that reach another agency's addresses add that agency", "[correlator][policy]") {
+  CorrelationLoadReport report;
+  auto rules = parse_correlation_rules(
+      "id: burst\ntitle: t\ntype: event_count\nmatch: {event_type: flow}\ngroup_by: [src_ip]\ntimespan: 60s\n"
+      "condition: {gte: 3}\nseverity: low\ncategory: other\n",
+      "inline.yml", report);
+  REQUIRE(report.ok());
+  FakeIncidentStore store;
+  CorrelatorOptions options;
+  options.policy = std::make_shared<const IncidentPolicy>(policy());
+  Correlator correlator(rules, store, options);
+  for (int i = 0; i < 3; ++i) {
+    Event e = flow_event(i, "203.0.113.9", "10.20.0.22", 80, i + 1);
+    REQUIRE(correlator.process(e));
+  }
+  REQUIRE(correlator.flush());
+  REQUIRE(store.incidents.size() == 1);
+  CHECK(store.incidents.begin()->second.agencies == std::vector<std::string>{"UBND xa A"});
+  Event later = flow_event(10, "203.0.113.9", "10.10.9.9", 80, 10);
+  REQUIRE(correlator.process(later));
+  REQUIRE(correlator.flush());
+  CHECK(store.incidents.begin()->second.agencies == std::vector<std::string>{"UBND xa A", "So TTTT"});
+}
