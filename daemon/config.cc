@@ -1,0 +1,323 @@
+#include "config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace vigil::daemon {
+
+namespace {
+
+constexpr std::pair<Role, std::string_view> kRoleNames[] = {
+    {Role::none, "none"}, {Role::responder, "responder"}, {Role::admin, "admin"},
+    {Role::auditor, "auditor"}, {Role::liaison, "liaison"}};
+
+// Walks the document with the field path and collects problems; every reader leaves the default in
+// place when the value is bad, so one pass finds every problem instead of stopping at the first.
+class Reader {
+ public:
+  Reader(std::string file, std::vector<ConfigIssue>& issues) : file_(std::move(file)), issues_(issues) {}
+
+  void issue(const YAML::Node& node, const std::string& field, const std::string& message) {
+    issues_.push_back({file_, node.IsDefined() ? node.Mark().line + 1 : 0, field, message});
+  }
+
+  // Reports keys of a map that are not in `known` (a typo would otherwise silently keep a default).
+  bool check_map(const YAML::Node& node, const std::string& field, std::initializer_list<std::string_view> known) {
+    if (!node.IsMap()) {
+      issue(node, field, "must be a mapping of keys to values");
+      return false;
+    }
+    for (const auto& entry : node) {
+      const std::string key = entry.first.Scalar();
+      bool found = false;
+      for (std::string_view k : known) found = found || k == key;
+      if (!found) issue(entry.first, join(field, key), "unknown key");
+    }
+    return true;
+  }
+
+  static std::string join(const std::string& parent, const std::string& key) {
+    return parent.empty() ? key : parent + "." + key;
+  }
+
+  void string(const YAML::Node& map, const std::string& parent, const char* key, std::string& out,
+              bool non_empty = true) {
+    const YAML::Node node = map[key];
+    if (!node.IsDefined() || node.IsNull()) return;
+    if (!node.IsScalar()) return issue(node, join(parent, key), "must be a string");
+    if (non_empty && node.Scalar().empty()) return issue(node, join(parent, key), "must not be empty");
+    out = node.Scalar();
+  }
+
+  void boolean(const YAML::Node& map, const std::string& parent, const char* key, bool& out) {
+    const YAML::Node node = map[key];
+    if (!node.IsDefined() || node.IsNull()) return;
+    bool value = false;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
+      return issue(node, join(parent, key), "must be true or false, not '" + text(node) + "'");
+    }
+    out = value;
+  }
+
+  template <typename T>
+  void number(const YAML::Node& map, const std::string& parent, const char* key, T& out, int64_t min, int64_t max) {
+    const YAML::Node node = map[key];
+    if (!node.IsDefined() || node.IsNull()) return;
+    const auto value = integer(node);
+    if (!value || *value < min || *value > max) {
+      return issue(node, join(parent, key),
+                   "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ", not '" +
+                       text(node) + "'");
+    }
+    out = static_cast<T>(*value);
+  }
+
+  void duration(const YAML::Node& map, const std::string& parent, const char* key, Duration& out, Duration min) {
+    const YAML::Node node = map[key];
+    if (!node.IsDefined() || node.IsNull()) return;
+    auto value = node.IsScalar() ? parse_duration(node.Scalar()) : Result<Duration>(fail(ErrorCode::parse_error, ""));
+    if (!value || *value < min) {
+      return issue(node, join(parent, key), "must be a duration such as 30s, 5m or 1h, not '" + text(node) + "'");
+    }
+    out = *value;
+  }
+
+  void paths(const YAML::Node& map, const std::string& parent, const char* key, std::vector<std::string>& out) {
+    const YAML::Node node = map[key];
+    if (!node.IsDefined() || node.IsNull()) return;
+    if (node.IsScalar()) {
+      out = {node.Scalar()};
+      return;
+    }
+    if (!node.IsSequence()) return issue(node, join(parent, key), "must be a path or a list of paths");
+    out.clear();
+    for (size_t i = 0; i < node.size(); ++i) {
+      if (!node[i].IsScalar() || node[i].Scalar().empty()) {
+        issue(node[i], join(parent, key) + "[" + std::to_string(i) + "]", "must be a path");
+        continue;
+      }
+      out.push_back(node[i].Scalar());
+    }
+  }
+
+  static std::optional<int64_t> integer(const YAML::Node& node) {
+    if (!node.IsScalar()) return std::nullopt;
+    const std::string& s = node.Scalar();
+    if (s.empty()) return std::nullopt;
+    try {
+      size_t used = 0;
+      // Base 0 so that a socket mode may be written 0660 (octal), as chmod takes it.
+      const long long value = std::stoll(s, &used, 0);
+      if (used != s.size()) return std::nullopt;
+      return value;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+
+  static std::string text(const YAML::Node& node) {
+    if (node.IsScalar()) return node.Scalar();
+    return node.IsSequence() ? "a list" : "a mapping";
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+  std::vector<ConfigIssue>& issues_;
+};
+
+std::string resolve(const std::filesystem::path& base, const std::string& path) {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (base / path).lexically_normal().string();
+}
+
+void read_sensors(Reader& r, const YAML::Node& node, DaemonConfig& config) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!node.IsSequence()) return r.issue(node, "sensors", "must be a list of sensors");
+  std::set<std::string> names;
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node s = node[i];
+    const std::string field = "sensors[" + std::to_string(i) + "]";
+    if (!r.check_map(s, field, {"name", "zone", "interface", "snaplen", "buffer_mb", "bpf", "promiscuous", "workers"})) {
+      continue;
+    }
+    SensorConfig sensor;
+    r.string(s, field, "name", sensor.name);
+    r.string(s, field, "zone", sensor.zone);
+    r.string(s, field, "interface", sensor.interface);
+    r.number(s, field, "snaplen", sensor.snaplen, 64, 262'144);
+    r.number(s, field, "buffer_mb", sensor.buffer_mb, 1, 4096);
+    r.string(s, field, "bpf", sensor.bpf, false);
+    r.boolean(s, field, "promiscuous", sensor.promiscuous);
+    r.number(s, field, "workers", sensor.workers, 1, 1);
+    if (!s["name"].IsDefined()) r.issue(s, field + ".name", "is required");
+    if (!s["interface"].IsDefined()) r.issue(s, field + ".interface", "is required");
+    if (sensor.zone.empty()) sensor.zone = "default";
+    if (!sensor.name.empty() && !names.insert(sensor.name).second) {
+      r.issue(s["name"], field + ".name", "another sensor is already named '" + sensor.name + "'");
+    }
+    config.sensors.push_back(std::move(sensor));
+  }
+}
+
+void read_rules(Reader& r, const YAML::Node& node, DaemonConfig& config) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!r.check_map(node, "rules", {"paths", "variables"})) return;
+  r.paths(node, "rules", "paths", config.rule_paths);
+  const YAML::Node vars = node["variables"];
+  if (!vars.IsDefined() || vars.IsNull()) return;
+  if (!vars.IsMap()) return r.issue(vars, "rules.variables", "must map names (HOME_NET) to values");
+  for (const auto& entry : vars) {
+    const std::string name = entry.first.Scalar();
+    const YAML::Node value = entry.second;
+    if (value.IsScalar() && !value.Scalar().empty()) {
+      config.rule_variables[name] = value.Scalar();
+    } else if (value.IsSequence() && value.size() > 0) {
+      // A YAML list is the rule language's [a,b] list.
+      std::string list = "[";
+      for (size_t i = 0; i < value.size(); ++i) list += (i ? "," : "") + Reader::text(value[i]);
+      config.rule_variables[name] = list + "]";
+    } else {
+      r.issue(value, "rules.variables." + name, "must be an address, port or list");
+    }
+  }
+}
+
+void read_control(Reader& r, const YAML::Node& node, ControlConfig& control) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!r.check_map(node, "control", {"socket", "socket_mode", "roles", "default_role", "max_line_bytes"})) return;
+  r.string(node, "control", "socket", control.socket);
+  r.number(node, "control", "socket_mode", control.socket_mode, 0, 0777);
+  r.number(node, "control", "max_line_bytes", control.max_line_bytes, 1024, 64 << 20);
+  if (const YAML::Node d = node["default_role"]; d.IsDefined()) {
+    auto role = d.IsScalar() ? parse_role(d.Scalar()) : std::nullopt;
+    if (role) {
+      control.default_role = *role;
+    } else {
+      r.issue(d, "control.default_role", "must be one of none, responder, admin, auditor, liaison");
+    }
+  }
+  const YAML::Node roles = node["roles"];
+  if (!roles.IsDefined() || roles.IsNull()) return;
+  if (!roles.IsSequence()) return r.issue(roles, "control.roles", "must be a list of {uid or gid, role}");
+  for (size_t i = 0; i < roles.size(); ++i) {
+    const YAML::Node m = roles[i];
+    const std::string field = "control.roles[" + std::to_string(i) + "]";
+    if (!r.check_map(m, field, {"uid", "gid", "role"})) continue;
+    RoleMapping mapping;
+    uint32_t id = 0;
+    if (m["uid"].IsDefined()) {
+      r.number(m, field, "uid", id, 0, UINT32_MAX - 1);
+      mapping.uid = id;
+    }
+    if (m["gid"].IsDefined()) {
+      r.number(m, field, "gid", id, 0, UINT32_MAX - 1);
+      mapping.gid = id;
+    }
+    if (mapping.uid.has_value() == mapping.gid.has_value()) r.issue(m, field, "needs exactly one of uid or gid");
+    const YAML::Node role = m["role"];
+    auto parsed = role.IsScalar() ? parse_role(role.Scalar()) : std::nullopt;
+    if (!parsed) {
+      r.issue(role.IsDefined() ? role : m, field + ".role",
+              "must be one of none, responder, admin, auditor, liaison");
+    } else {
+      mapping.role = *parsed;
+    }
+    control.roles.push_back(mapping);
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(Role role) {
+  for (const auto& [r, name] : kRoleNames) {
+    if (r == role) return name;
+  }
+  return "none";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+  for (const auto& [r, name] : kRoleNames) {
+    if (name == text) return r;
+  }
+  return std::nullopt;
+}
+
+std::string to_string(const ConfigIssue& issue) {
+  std::string out = issue.file;
+  if (issue.line > 0) out += ":" + std::to_string(issue.line);
+  out += ": ";
+  if (!issue.field.empty()) out += issue.field + ": ";
+  return out + issue.message;
+}
+
+Result<DaemonConfig> load_config(const std::filesystem::path& file, std::vector<ConfigIssue>& issues) {
+  std::ifstream in(file);
+  if (!in) return fail(ErrorCode::not_found, "cannot read config file " + file.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), file, issues);
+}
+
+Result<DaemonConfig> parse_config(const std::string& yaml, const std::filesystem::path& file,
+                                  std::vector<ConfigIssue>& issues) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    return fail(ErrorCode::parse_error,
+                file.string() + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
+  }
+  DaemonConfig config;
+  config.file = file;
+  std::error_code ec;
+  const std::filesystem::path base = std::filesystem::absolute(file, ec).parent_path();
+  config.rule_paths = {"rules"};
+  config.correlation_paths = {"correlation"};
+  Reader r(file.string(), issues);
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);  // an empty file: every default
+  if (r.check_map(root, "", {"data_dir", "log_level", "sensors", "rules", "correlation", "assets", "layers", "drills",
+                              "reporting", "retention", "control", "storage"})) {
+    r.string(root, "", "data_dir", config.data_dir);
+    r.string(root, "", "log_level", config.log_level);
+    if (const YAML::Node level = root["log_level"]; level.IsDefined()) {
+      static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+      if (!kLevels.count(config.log_level)) {
+        r.issue(level, "log_level", "must be one of trace, debug, info, warn, error, critical, off");
+      }
+    }
+    read_sensors(r, root["sensors"], config);
+    read_rules(r, root["rules"], config);
+    if (const YAML::Node c = root["correlation"]; c.IsDefined() && !c.IsNull()) {
+      if (r.check_map(c, "correlation", {"paths", "late_allowance", "review_interval"})) {
+        r.paths(c, "correlation", "paths", config.correlation_paths);
+        r.duration(c, "correlation", "late_allowance", config.late_allowance, 0);
+        r.duration(c, "correlation", "review_interval", config.review_interval, seconds(1));
+      }
+    }
+    if (const YAML::Node t = root["retention"]; t.IsDefined() && !t.IsNull()) {
+      if (r.check_map(t, "retention", {"flow_days", "alert_days", "incident_days", "audit_days"})) {
+        constexpr int kMin = storage::RetentionPolicy::kMinDays;
+        r.number(t, "retention", "flow_days", config.retention.flow_days, kMin, 36500);
+        r.number(t, "retention", "alert_days", config.retention.alert_days, kMin, 36500);
+        r.number(t, "retention", "incident_days", config.retention.incident_days, kMin, 36500);
+        r.number(t, "retention", "audit_days", config.retention.audit_days, kMin, 36500);
+      }
+    }
+    if (const YAML::Node s = root["storage"]; s.IsDefined() && !s.IsNull()) {
+      if (r.check_map(s, "storage", {"sync_writes"})) r.boolean(s, "storage", "sync_writes", config.sync_writes);
+    }
+    read_control(r, root["control"], config.control);
+  }
+  config.data_dir = resolve(base, config.data_dir);
+  config.control.socket = resolve(base, config.control.socket);
+  for (auto& p : config.rule_paths) p = resolve(base, p);
+  for (auto& p : config.correlation_paths) p = resolve(base, p);
+  return config;
+}
+
+}  // namespace vigil::daemon

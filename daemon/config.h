@@ -1,0 +1,82 @@
+// DaemonConfig: what `vigild --config FILE` reads (config/vigil.yaml is the annotated example with
+// every default). load_config() checks every field and collects every problem with file, line and
+// field, so `--check-config` can list them all at once. The policy keys (assets, layers, drills,
+// reporting) are read by the correlator's load_incident_policy() from the same file.
+// Thread contract: plain values; load_config is a pure function of the file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vigil/core/result.h"
+#include "vigil/core/time.h"
+#include "vigil/storage/retention.h"
+
+namespace vigil::daemon {
+
+enum class Role { none, responder, admin, auditor, liaison };
+std::string_view to_string(Role role);
+std::optional<Role> parse_role(std::string_view text);
+
+struct SensorConfig {
+  std::string name;
+  std::string zone;
+  std::string interface;
+  uint32_t snaplen = 262'144;
+  uint32_t buffer_mb = 32;
+  std::string bpf;
+  bool promiscuous = true;
+  size_t workers = 1;  // only 1 is built: the live path uses one PacketProcessor per sensor
+};
+
+// Who gets which role on the Unix socket: a uid, or a gid (primary group of the caller).
+struct RoleMapping {
+  std::optional<uint32_t> uid;
+  std::optional<uint32_t> gid;
+  Role role = Role::none;
+};
+
+struct ControlConfig {
+  std::string socket = "/run/vigil/control.sock";
+  uint32_t socket_mode = 0660;  // who may connect at all; the role decides what they may do
+  std::vector<RoleMapping> roles;  // first match wins; uid 0 is admin unless mapped otherwise
+  Role default_role = Role::none;  // callers matching no mapping
+  size_t max_line_bytes = 1u << 20;
+};
+
+struct DaemonConfig {
+  std::filesystem::path file;  // the config file itself; relative paths below are resolved against its dir
+  std::string data_dir = "/var/lib/vigil";
+  std::string log_level = "info";
+  std::vector<SensorConfig> sensors;
+  std::vector<std::string> rule_paths;  // default: <config dir>/rules
+  std::map<std::string, std::string> rule_variables;  // on top of Suricata's defaults
+  std::vector<std::string> correlation_paths;  // default: <config dir>/correlation
+  Duration late_allowance = seconds(60);
+  Duration review_interval = seconds(60);  // how often the policy runs over open incidents (wall time)
+  storage::RetentionPolicy retention;
+  bool sync_writes = false;
+  ControlConfig control;
+};
+
+struct ConfigIssue {
+  std::string file;
+  int line = 0;  // 1-based; 0 when unknown
+  std::string field;  // "sensors[1].snaplen"
+  std::string message;
+};
+// "vigil.yaml:12: sensors[1].snaplen: must be a number between 64 and 262144"
+std::string to_string(const ConfigIssue& issue);
+
+// Reads and checks the file. An unreadable or unparsable file is an Error; every other problem goes into
+// `issues` (the returned config then holds defaults where a field was bad). Callers refuse to start when
+// `issues` is not empty.
+Result<DaemonConfig> load_config(const std::filesystem::path& file, std::vector<ConfigIssue>& issues);
+Result<DaemonConfig> parse_config(const std::string& yaml, const std::filesystem::path& file,
+                                  std::vector<ConfigIssue>& issues);
+
+}  // namespace vigil::daemon

@@ -1,0 +1,283 @@
+#include "control_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "vigil/core/eve_json.h"
+#include "vigil/correlator/incident_actions.h"
+
+namespace vigil::daemon {
+
+using nlohmann::json;
+
+namespace {
+
+// Thrown only inside this file by the parameter readers below and caught in handle(): it turns any
+// bad parameter into one kInvalidParams reply without a check after every read.
+struct BadParams {
+  std::string message;
+};
+
+const json& field(const json& params, const char* name) {
+  static const json kNull;
+  if (!params.is_object()) return kNull;
+  const auto it = params.find(name);
+  return it == params.end() ? kNull : *it;
+}
+
+std::optional<std::string> opt_string(const json& params, const char* name) {
+  const json& v = field(params, name);
+  if (v.is_null()) return std::nullopt;
+  if (!v.is_string()) throw BadParams{std::string("'") + name + "' must be a string"};
+  return v.get<std::string>();
+}
+
+std::string req_string(const json& params, const char* name) {
+  auto v = opt_string(params, name);
+  if (!v) throw BadParams{std::string("'") + name + "' is required"};
+  return *v;
+}
+
+std::optional<int64_t> opt_int(const json& params, const char* name, int64_t min, int64_t max) {
+  const json& v = field(params, name);
+  if (v.is_null()) return std::nullopt;
+  if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > max) {
+    throw BadParams{std::string("'") + name + "' must be a whole number from " + std::to_string(min) + " to " +
+                    std::to_string(max)};
+  }
+  return v.get<int64_t>();
+}
+
+template <typename T>
+T must(Result<T> parsed, const char* name) {
+  if (!parsed) throw BadParams{std::string("'") + name + "': " + parsed.error().message};
+  return std::move(*parsed);
+}
+
+Timestamp opt_time(const json& params, const char* name, Timestamp fallback) {
+  auto text = opt_string(params, name);
+  return text ? must(parse_timestamp(*text), name) : fallback;
+}
+
+json incident_json(const Incident& incident) { return json::parse(to_json(incident)); }
+
+json list_alerts(storage::RocksStore& store, const json& params) {
+  EventQuery query;
+  query.type = EventType::alert;
+  query.limit = static_cast<size_t>(opt_int(params, "limit", 1, 1000).value_or(50));
+  query.cursor = opt_string(params, "cursor").value_or("");
+  query.from = opt_time(params, "since", INT64_MIN);
+  query.until = opt_time(params, "until", INT64_MAX);
+  if (auto src = opt_string(params, "src")) query.src = must(Cidr::parse(*src), "src");
+  if (auto dst = opt_string(params, "dst")) query.dst = must(Cidr::parse(*dst), "dst");
+  if (auto sid = opt_int(params, "sid", 1, UINT32_MAX)) query.signature_id = static_cast<uint32_t>(*sid);
+  if (auto sensor = opt_string(params, "sensor")) query.sensor = *sensor;
+  if (auto incident = opt_string(params, "incident_id")) query.incident_id = *incident;
+  auto page = store.query_page(query);
+  if (!page) throw page.error();
+  json alerts = json::array();
+  for (const Event& event : page->events) alerts.push_back(json::parse(to_eve_json(event)));
+  return {{"alerts", std::move(alerts)}, {"next_cursor", page->next_cursor}};
+}
+
+json list_incidents(storage::RocksStore& store, const json& params) {
+  IncidentQuery query;
+  query.limit = static_cast<size_t>(opt_int(params, "limit", 1, 1000).value_or(50));
+  query.cursor = opt_string(params, "cursor").value_or("");
+  if (auto state = opt_string(params, "state")) query.state = must(parse_incident_state(*state), "state");
+  if (auto severity = opt_string(params, "severity")) query.severity = must(parse_severity(*severity), "severity");
+  if (auto layer = opt_int(params, "layer", 1, 4)) query.layer = static_cast<int>(*layer);
+  query.assignee = opt_string(params, "assignee");
+  if (const json& open = field(params, "open_only"); !open.is_null()) {
+    if (!open.is_boolean()) throw BadParams{"'open_only' must be true or false"};
+    query.open_only = open.get<bool>();
+  }
+  auto page = store.list_page(query);
+  if (!page) throw page.error();
+  json incidents = json::array();
+  for (const Incident& incident : page->incidents) incidents.push_back(incident_json(incident));
+  return {{"incidents", std::move(incidents)}, {"next_cursor", page->next_cursor}};
+}
+
+json audit_entry_json(const storage::AuditEntry& entry) {
+  json detail = json::parse(entry.detail, nullptr, false);
+  return {{"seq", entry.seq},
+          {"time", format_timestamp(entry.time)},
+          {"actor", entry.actor},
+          {"action", entry.action},
+          {"detail", detail.is_discarded() ? json(entry.detail) : detail}};
+}
+
+// Applies one lifecycle action, chosen by method, to the incident (pure; the caller stores it).
+Result<void> apply_action(Incident& incident, const std::string& method, const json& params, const std::string& actor,
+                          Timestamp now) {
+  namespace c = correlator;
+  if (method == "incidents.ack") return c::acknowledge(incident, actor, now);
+  if (method == "incidents.assign") return c::assign(incident, req_string(params, "assignee"), actor, now);
+  if (method == "incidents.note") return c::add_note(incident, req_string(params, "text"), actor, now);
+  if (method == "incidents.resolve") {
+    return c::resolve(incident, must(parse_resolution(req_string(params, "resolution")), "resolution"), actor, now);
+  }
+  if (method == "incidents.escalate") {
+    const int layer = static_cast<int>(opt_int(params, "layer", 1, 4).value_or(incident.layer + 1));
+    return c::escalate(incident, layer, opt_string(params, "reason").value_or(""), actor, now);
+  }
+  // incidents.transition
+  const IncidentState to = must(parse_incident_state(req_string(params, "state")), "state");
+  Resolution resolution = Resolution::none;
+  if (auto r = opt_string(params, "resolution")) resolution = must(parse_resolution(*r), "resolution");
+  return c::change_state(incident, to, actor, now, resolution);
+}
+
+}  // namespace
+
+ControlApi::ControlApi(storage::RocksStore& store, Pipeline& pipeline, const Clock& clock, ControlHooks hooks)
+    : store_(store), pipeline_(pipeline), clock_(clock), hooks_(std::move(hooks)) {}
+
+std::string ControlApi::error_line(const json& id, int code, const std::string& message) {
+  return json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}}.dump();
+}
+
+std::string ControlApi::result_line(const json& id, json result) {
+  return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}}.dump();
+}
+
+void ControlApi::handle(const Caller& caller, std::string_view line, Reply reply) {
+  // Invalid UTF-8 in a string is a parse error here rather than an exception at dump() time.
+  json request = json::parse(line, nullptr, false);
+  if (request.is_discarded()) return reply(error_line(nullptr, rpc_error::kParse, "parse error: not valid JSON"));
+  if (!request.is_object()) {
+    return reply(error_line(nullptr, rpc_error::kInvalidRequest,
+                            request.is_array() ? "batch requests are not supported: send one request per line"
+                                               : "a request must be a JSON object"));
+  }
+  json id = request.contains("id") ? request["id"] : json();
+  const bool notification = !request.contains("id");
+  if (!id.is_null() && !id.is_string() && !id.is_number_integer()) {
+    return reply(error_line(nullptr, rpc_error::kInvalidRequest, "'id' must be a string or an integer"));
+  }
+  if (request.value("jsonrpc", json()) != "2.0") {
+    return reply(error_line(id, rpc_error::kInvalidRequest, "'jsonrpc' must be \"2.0\""));
+  }
+  if (!request.contains("method") || !request["method"].is_string()) {
+    return reply(error_line(id, rpc_error::kInvalidRequest, "'method' must be a string"));
+  }
+  const std::string method = request["method"].get<std::string>();
+  json params = request.contains("params") ? request["params"] : json::object();
+  if (!params.is_object()) {
+    return reply(error_line(id, rpc_error::kInvalidParams, "'params' must be an object of named parameters"));
+  }
+  const auto* roles = roles_for_method(method);
+  if (roles == nullptr) return reply(error_line(id, rpc_error::kMethodNotFound, "no such method: " + method));
+  if (!allowed(caller.role, method)) {
+    return reply(error_line(id, rpc_error::kForbidden,
+                            method + " needs the role " + describe_roles(*roles) + "; " + caller.user + " has " +
+                                (caller.role == Role::none ? std::string("no role") : "the role " +
+                                                                 std::string(to_string(caller.role)))));
+  }
+  // A notification runs, but what it returns goes nowhere (JSON-RPC 2.0, section 4.1).
+  Reply respond = notification ? Reply([](std::string) {}) : std::move(reply);
+  try {
+    dispatch(caller, method, params, id, respond);
+  } catch (const BadParams& bad) {
+    respond(error_line(id, rpc_error::kInvalidParams, bad.message));
+  } catch (const Error& error) {
+    respond(error_line(id, rpc_error::kFailed, error.message));
+  } catch (const std::exception& e) {
+    respond(error_line(id, rpc_error::kInternal, std::string("internal error: ") + e.what()));
+  }
+}
+
+void ControlApi::dispatch(const Caller& caller, const std::string& method, const json& params, const json& id,
+                          Reply reply) {
+  if (method == "status") {
+    json status = hooks_.status ? hooks_.status() : json::object();
+    status["caller"] = {{"user", caller.user}, {"uid", caller.uid}, {"role", to_string(caller.role)}};
+    return reply(result_line(id, std::move(status)));
+  }
+  if (method == "alerts.list") return reply(result_line(id, list_alerts(store_, params)));
+  if (method == "incidents.list") return reply(result_line(id, list_incidents(store_, params)));
+  if (method == "incidents.get") {
+    auto incident = store_.get(req_string(params, "id"));
+    if (!incident) throw incident.error();
+    if (!*incident) return reply(error_line(id, rpc_error::kNotFound, "no incident " + req_string(params, "id")));
+    return reply(result_line(id, incident_json(**incident)));
+  }
+  if (method == "audit.list") {
+    const auto from = opt_int(params, "from_seq", 0, INT64_MAX).value_or(0);
+    const auto limit = opt_int(params, "limit", 1, 10'000).value_or(100);
+    auto entries = store_.audit_entries(static_cast<uint64_t>(from), static_cast<size_t>(limit));
+    if (!entries) throw entries.error();
+    json out = json::array();
+    for (const auto& entry : *entries) out.push_back(audit_entry_json(entry));
+    return reply(result_line(id, {{"entries", std::move(out)}}));
+  }
+  if (method == "audit.verify") {
+    auto verdict = store_.verify_audit();
+    if (!verdict) throw verdict.error();
+    json out = {{"intact", verdict->intact()}, {"entries", verdict->entries}, {"problem", verdict->problem}};
+    out["first_seq"] = verdict->first_seq ? json(*verdict->first_seq) : json();
+    out["last_seq"] = verdict->last_seq ? json(*verdict->last_seq) : json();
+    out["first_broken"] = verdict->first_broken ? json(*verdict->first_broken) : json();
+    return reply(result_line(id, std::move(out)));
+  }
+  if (method == "rules.reload") {
+    if (!hooks_.reload_rules) return reply(error_line(id, rpc_error::kInternal, "rule reload is not wired"));
+    hooks_.reload_rules([this, caller, params, id, reply](Result<std::string> outcome) {
+      if (outcome) {
+        audit(caller, "rules.reload", params, *outcome);
+        reply(result_line(id, {{"reloaded", true}, {"summary", *outcome}}));
+      } else {
+        audit(caller, "rules.reload", params, "refused: " + outcome.error().message);
+        reply(error_line(id, outcome.error().code == ErrorCode::unsupported ? rpc_error::kBusy : rpc_error::kFailed,
+                         outcome.error().message));
+      }
+    });
+    return;
+  }
+  change_incident(caller, method, params, id, std::move(reply));
+}
+
+void ControlApi::change_incident(const Caller& caller, const std::string& method, const json& params, const json& id,
+                                 Reply reply) {
+  const std::string incident_id = req_string(params, "id");
+  // On the pipeline thread: the read-change-write of the incident cannot interleave with the
+  // correlator's own flush of the same incident, and the correlator learns of it before the next event.
+  pipeline_.post([this, caller, method, params, id, incident_id, reply](correlator::Correlator& correlator) {
+    try {
+      auto stored = store_.get(incident_id);
+      if (!stored) return reply(error_line(id, rpc_error::kFailed, stored.error().message));
+      if (!*stored) return reply(error_line(id, rpc_error::kNotFound, "no incident " + incident_id));
+      Incident incident = std::move(**stored);
+      if (auto done = apply_action(incident, method, params, caller.user, clock_.now()); !done) {
+        return reply(error_line(id, rpc_error::kRefused, done.error().message));
+      }
+      if (auto put = store_.put(incident); !put) return reply(error_line(id, rpc_error::kFailed, put.error().message));
+      correlator.incident_changed(incident);
+      audit(caller, method, params);
+      reply(result_line(id, incident_json(incident)));
+    } catch (const BadParams& bad) {
+      reply(error_line(id, rpc_error::kInvalidParams, bad.message));
+    } catch (const std::exception& e) {
+      reply(error_line(id, rpc_error::kInternal, std::string("internal error: ") + e.what()));
+    }
+  });
+}
+
+void ControlApi::audit(const Caller& caller, const std::string& method, const json& params,
+                       const std::string& outcome) {
+  storage::AuditEntry entry;
+  entry.time = clock_.now();
+  entry.actor = caller.user;
+  entry.action = method;
+  json detail = {{"role", to_string(caller.role)}, {"uid", caller.uid}, {"params", params}};
+  if (!outcome.empty()) detail["outcome"] = outcome;
+  entry.detail = detail.dump();
+  if (auto appended = store_.append_audit(entry); !appended) {
+    // The change itself is stored; an audit chain that cannot be written is an operator's problem now.
+    spdlog::error("audit chain: could not record {} by {}: {}", method, caller.user, appended.error().message);
+  }
+}
+
+}  // namespace vigil::daemon

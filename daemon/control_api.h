@@ -1,0 +1,67 @@
+// ControlApi: the JSON-RPC 2.0 methods of the control API, behind whatever transport carries the lines
+// (the Unix socket today). It checks the caller's role for each method, runs reads at once, posts
+// incident changes to the pipeline thread (so they never race the correlator's writes), and appends
+// every change to the audit chain with actor, role, time, method and params.
+// Thread contract: handle() on the control thread; `reply` may be called from any thread, once per
+// request that has an id (JSON-RPC notifications get no reply).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline.h"
+#include "roles.h"
+#include "vigil/core/result.h"
+#include "vigil/core/time.h"
+#include "vigil/storage/rocks_store.h"
+
+namespace vigil::daemon {
+
+namespace rpc_error {
+inline constexpr int kParse = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternal = -32603;
+inline constexpr int kForbidden = -32001;  // the caller's role may not call this method
+inline constexpr int kNotFound = -32002;   // no such incident
+inline constexpr int kRefused = -32003;    // the action is not allowed in the incident's state
+inline constexpr int kBusy = -32004;       // a rule reload is already running
+inline constexpr int kFailed = -32005;     // the action ran and failed (storage, a broken rule set)
+}  // namespace rpc_error
+
+struct ControlHooks {
+  std::function<nlohmann::json()> status;
+  // Reloads the signature rules off the control thread; `done` gets a summary or why the old set stays.
+  std::function<void(std::function<void(Result<std::string>)> done)> reload_rules;
+};
+
+class ControlApi {
+ public:
+  using Reply = std::function<void(std::string line)>;  // one JSON line, without the newline
+
+  ControlApi(storage::RocksStore& store, Pipeline& pipeline, const Clock& clock, ControlHooks hooks);
+
+  void handle(const Caller& caller, std::string_view line, Reply reply);
+
+  static std::string error_line(const nlohmann::json& id, int code, const std::string& message);
+  static std::string result_line(const nlohmann::json& id, nlohmann::json result);
+
+ private:
+  void dispatch(const Caller& caller, const std::string& method, const nlohmann::json& params,
+                const nlohmann::json& id, Reply reply);
+  void change_incident(const Caller& caller, const std::string& method, const nlohmann::json& params,
+                       const nlohmann::json& id, Reply reply);
+  void audit(const Caller& caller, const std::string& method, const nlohmann::json& params,
+             const std::string& outcome = "");
+
+  storage::RocksStore& store_;
+  Pipeline& pipeline_;
+  const Clock& clock_;
+  ControlHooks hooks_;
+};
+
+}  // namespace vigil::daemon

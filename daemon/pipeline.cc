@@ -1,0 +1,140 @@
+#include "pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace vigil::daemon {
+
+namespace {
+// The same key `vigil replay` keeps its counter under: one data dir, one sequence of event numbers.
+constexpr const char* kStateNextSeq = "pipeline.next_seq";
+}  // namespace
+
+Pipeline::Pipeline(storage::RocksStore& store, correlator::Correlator& correlator, const Clock& clock,
+                   Duration review_interval)
+    : store_(store), correlator_(correlator), clock_(clock), review_interval_(review_interval) {
+  correlator_.set_incident_listener([this](const Incident& incident) {
+    std::lock_guard lock(mutex_);
+    ++stats_.incidents_changed;
+    (void)incident;
+  });
+}
+
+Pipeline::~Pipeline() { stop(); }
+
+Result<void> Pipeline::start() {
+  auto saved = store_.get_state(kStateNextSeq);
+  if (!saved) return fail(saved.error());
+  if (*saved) {
+    try {
+      next_seq_ = std::stoull(**saved);
+    } catch (const std::exception&) {
+      return fail(ErrorCode::corrupt_data, "stored event counter '" + **saved + "' is not a number");
+    }
+  }
+  thread_ = std::thread([this] { run(); });
+  return ok();
+}
+
+void Pipeline::stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void Pipeline::consume(Event event) {
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.events_received;
+    if (events_.size() >= kMaxQueued) {
+      ++stats_.queue_drops;
+      return;
+    }
+    events_.push_back(std::move(event));
+  }
+  wake_.notify_one();
+}
+
+void Pipeline::post(Task task) {
+  {
+    std::lock_guard lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+}
+
+PipelineStats Pipeline::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void Pipeline::note_error(const std::string& what, const Error& error) {
+  spdlog::error("{}: {}", what, error.message);
+  std::lock_guard lock(mutex_);
+  ++stats_.store_errors;
+  stats_.last_error = what + ": " + error.message;
+}
+
+void Pipeline::process(std::vector<Event>& events) {
+  for (size_t start = 0; start < events.size(); start += kBatchSize) {
+    const size_t end = std::min(events.size(), start + kBatchSize);
+    for (size_t i = start; i < end; ++i) {
+      events[i].seq = next_seq_++;
+      if (auto done = correlator_.process(events[i]); !done) note_error("correlation", done.error());
+    }
+    // Incidents first: a stored event naming an incident must find it.
+    if (auto done = correlator_.flush(); !done) note_error("storing incidents", done.error());
+    std::span<const Event> batch(events.data() + start, end - start);
+    if (auto done = store_.append(batch); !done) {
+      note_error("storing events", done.error());
+    } else {
+      std::lock_guard lock(mutex_);
+      stats_.events_stored += batch.size();
+    }
+  }
+  if (!events.empty()) {
+    if (auto done = store_.put_state(kStateNextSeq, std::to_string(next_seq_)); !done) {
+      note_error("saving the event counter", done.error());
+    }
+  }
+}
+
+void Pipeline::run() {
+  auto next_review = std::chrono::steady_clock::now() + std::chrono::microseconds(review_interval_);
+  std::vector<Event> events;
+  std::deque<Task> tasks;
+  for (;;) {
+    bool stopping = false;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_until(lock, next_review, [&] { return stopping_ || !events_.empty() || !tasks_.empty(); });
+      events.swap(events_);
+      tasks.swap(tasks_);
+      stopping = stopping_;
+    }
+    process(events);
+    events.clear();
+    for (Task& task : tasks) task(correlator_);
+    tasks.clear();
+    if (std::chrono::steady_clock::now() >= next_review) {
+      if (auto reviewed = correlator_.review_incidents(clock_.now()); !reviewed) {
+        note_error("applying the incident policy", reviewed.error());
+      }
+      next_review = std::chrono::steady_clock::now() + std::chrono::microseconds(review_interval_);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      stats_.open_incidents = correlator_.stats().open_incidents;
+      if (stopping && events_.empty() && tasks_.empty()) break;
+    }
+  }
+  if (auto done = correlator_.flush(); !done) note_error("storing incidents", done.error());
+  if (auto done = correlator_.save_windows(); !done) note_error("saving correlation windows", done.error());
+}
+
+}  // namespace vigil::daemon

@@ -1,0 +1,79 @@
+// Pipeline: the daemon's one pipeline thread. Sensors hand events in from their capture threads
+// (consume); the thread numbers them, runs the Correlator over them, flushes incidents, then appends
+// the batch to storage, and applies the incident policy on a wall-clock timer. Work that must see the
+// Correlator's incidents consistently (a responder's change to an incident) is posted to this thread,
+// so every incident write happens in one place and none overwrites another.
+// Thread contract: consume(), post() and stats() from any thread; start()/stop() from the owner.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "vigil/core/interfaces.h"
+#include "vigil/core/time.h"
+#include "vigil/correlator/correlator.h"
+#include "vigil/storage/rocks_store.h"
+
+namespace vigil::daemon {
+
+struct PipelineStats {
+  uint64_t events_received = 0;
+  uint64_t events_stored = 0;
+  uint64_t queue_drops = 0;  // events dropped because the pipeline was this far behind
+  uint64_t incidents_changed = 0;  // raised or updated, as the correlator's listener saw them
+  uint64_t store_errors = 0;
+  size_t open_incidents = 0;
+  std::string last_error;
+};
+
+class Pipeline final : public EventSink {
+ public:
+  // More events than this waiting means the pipeline cannot keep up; live capture must not wait, so
+  // later ones are dropped and counted.
+  static constexpr size_t kMaxQueued = 1u << 20;
+  static constexpr size_t kBatchSize = 4096;
+  using Task = std::function<void(correlator::Correlator&)>;
+
+  // Reads the next event number from the store (shared with `vigil replay`, so neither overwrites the
+  // other's events).
+  Pipeline(storage::RocksStore& store, correlator::Correlator& correlator, const Clock& clock,
+           Duration review_interval);
+  ~Pipeline() override;
+
+  Result<void> start();
+  // Drains every queued event and task, flushes incidents and windows, saves the event counter.
+  void stop();
+
+  void consume(Event event) override;
+  void post(Task task);
+  PipelineStats stats() const;
+
+ private:
+  void run();
+  void process(std::vector<Event>& events);
+  void note_error(const std::string& what, const Error& error);
+
+  storage::RocksStore& store_;
+  correlator::Correlator& correlator_;
+  const Clock& clock_;
+  Duration review_interval_;
+  uint64_t next_seq_ = 1;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<Event> events_;
+  std::deque<Task> tasks_;
+  bool stopping_ = false;
+  PipelineStats stats_;  // under mutex_
+  std::thread thread_;
+};
+
+}  // namespace vigil::daemon

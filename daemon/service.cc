@@ -1,0 +1,205 @@
+#include "service.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "control_api.h"
+#include "control_server.h"
+#include "detection.h"
+#include "live_capture.h"
+#include "pipeline.h"
+#include "signals.h"
+#include "vigil/correlator/correlator.h"
+#include "vigil/storage/rocks_store.h"
+
+namespace vigil::daemon {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+struct Service::Impl {
+  // Declared in the order they are built; destroyed in reverse, so nothing outlives what it uses.
+  DaemonConfig config;
+  SystemClock clock;
+  asio::io_context io;
+  std::unique_ptr<storage::RocksStore> store;
+  std::unique_ptr<correlator::Correlator> correlator;
+  std::unique_ptr<Pipeline> pipeline;
+  std::vector<std::unique_ptr<LiveCapture>> sensors;
+  std::unique_ptr<ControlApi> api;
+  std::unique_ptr<ControlServer> server;
+  std::unique_ptr<Signals> signals;
+
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::mutex rules_mutex;
+  size_t rule_count = 0;       // under rules_mutex
+  uint64_t rule_reloads = 0;   // under rules_mutex
+  std::string reload_error;    // under rules_mutex
+  std::atomic<bool> reloading{false};
+  std::thread reload_thread;
+
+  ~Impl() {
+    if (reload_thread.joinable()) reload_thread.join();
+  }
+
+  json status();
+  void reload_rules(std::function<void(Result<std::string>)> done);
+  void shutdown(int signal);
+};
+
+json Service::Impl::status() {
+  json out;
+  out["version"] = VIGIL_VERSION;
+  out["pid"] = ::getpid();
+  out["uptime_seconds"] =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
+  out["data_dir"] = config.data_dir;
+  {
+    std::lock_guard lock(rules_mutex);
+    out["rules"] = {{"loaded", rule_count}, {"reloads", rule_reloads}, {"last_reload_error", reload_error}};
+  }
+  const PipelineStats p = pipeline->stats();
+  out["pipeline"] = {{"events_received", p.events_received}, {"events_stored", p.events_stored},
+                     {"queue_drops", p.queue_drops},         {"incidents_changed", p.incidents_changed},
+                     {"open_incidents", p.open_incidents},   {"store_errors", p.store_errors},
+                     {"last_error", p.last_error}};
+  json sensors_json = json::array();
+  for (const auto& sensor : sensors) {
+    const CaptureStatus s = sensor->status();
+    sensors_json.push_back({{"name", s.name},
+                            {"zone", s.zone},
+                            {"interface", s.interface},
+                            {"packets", s.stats.packets},
+                            {"bytes", s.stats.bytes},
+                            {"alerts", s.stats.alerts},
+                            {"kernel_drops", s.stats.drops.kernel},
+                            {"interface_drops", s.stats.drops.interface},
+                            {"running", s.failure.empty()},
+                            {"failure", s.failure}});
+  }
+  out["sensors"] = std::move(sensors_json);
+  return out;
+}
+
+void Service::Impl::reload_rules(std::function<void(Result<std::string>)> done) {
+  if (reloading.exchange(true)) {
+    return done(fail(ErrorCode::unsupported, "a rule reload is already running; try again when it ends"));
+  }
+  if (reload_thread.joinable()) reload_thread.join();
+  // Compiling a large rule set takes seconds: never on the control thread or a capture thread.
+  reload_thread = std::thread([this, done = std::move(done)] {
+    Result<std::string> outcome = [&]() -> Result<std::string> {
+      auto loaded = load_signatures(config);
+      if (!loaded) return fail(loaded.error().with_context("rule reload failed, the running rules stay"));
+      if (!loaded->errors.empty()) {
+        std::string message = "rule reload refused, the running rules stay: " +
+                              std::to_string(loaded->errors.size()) + " rules have errors; first: " +
+                              loaded->errors.front();
+        return fail(ErrorCode::invalid_argument, message);
+      }
+      for (const auto& sensor : sensors) sensor->set_rules(loaded->rules);
+      std::lock_guard lock(rules_mutex);
+      rule_count = loaded->rules->size();
+      ++rule_reloads;
+      return std::to_string(rule_count) + " rules loaded, " + std::to_string(loaded->skipped_unsupported) +
+             " skipped (unsupported keywords)";
+    }();
+    {
+      std::lock_guard lock(rules_mutex);
+      reload_error = outcome ? "" : outcome.error().message;
+    }
+    if (outcome) {
+      spdlog::info("rules reloaded: {}", *outcome);
+    } else {
+      spdlog::warn("{}", outcome.error().message);
+    }
+    reloading = false;
+    done(std::move(outcome));
+  });
+}
+
+void Service::Impl::shutdown(int signal) {
+  spdlog::info("signal {}: stopping", signal);
+  server->close();
+  signals->cancel();
+  io.stop();
+}
+
+Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Service::~Service() = default;
+
+Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
+  auto d = std::make_unique<Impl>();
+  d->config = std::move(config);
+  const DaemonConfig& c = d->config;
+
+  auto policy = load_policy(c);
+  if (!policy) return fail(policy.error());
+  auto signatures = load_signatures(c);
+  if (!signatures) return fail(signatures.error().with_context("rules.paths"));
+  for (const auto& e : signatures->errors) spdlog::warn("rule not loaded: {}", e);
+  for (const auto& w : signatures->warnings) spdlog::info("rule skipped: {}", w);
+  d->rule_count = signatures->rules->size();
+  auto correlation = load_correlation(c);
+  if (!correlation) return fail(correlation.error().with_context("correlation.paths"));
+  for (const auto& e : correlation->errors) spdlog::warn("correlation rule not loaded: {}", e);
+
+  storage::StoreOptions store_options;
+  store_options.sync_writes = c.sync_writes;
+  auto store = storage::RocksStore::open(c.data_dir, store_options);
+  if (!store) return fail(store.error().with_context("data_dir"));
+  d->store = std::move(*store);
+
+  correlator::CorrelatorOptions options;
+  options.late_allowance = c.late_allowance;
+  options.policy = *policy;
+  d->correlator = std::make_unique<correlator::Correlator>(std::move(correlation->rules), *d->store, options,
+                                                           d->store.get());
+  d->pipeline = std::make_unique<Pipeline>(*d->store, *d->correlator, d->clock, c.review_interval);
+
+  for (const SensorConfig& sensor : c.sensors) {
+    auto capture = LiveCapture::open(sensor, signatures->rules, *d->pipeline, d->clock);
+    if (!capture) return fail(capture.error());
+    d->sensors.push_back(std::move(*capture));
+  }
+
+  Impl* self = d.get();
+  ControlHooks hooks;
+  hooks.status = [self] { return self->status(); };
+  hooks.reload_rules = [self](std::function<void(Result<std::string>)> done) { self->reload_rules(std::move(done)); };
+  d->api = std::make_unique<ControlApi>(*d->store, *d->pipeline, d->clock, std::move(hooks));
+  d->server = std::make_unique<ControlServer>(d->io, c.control, *d->api);
+  if (auto listening = d->server->listen(); !listening) return fail(listening.error());
+
+  if (auto started = d->pipeline->start(); !started) return fail(started.error().with_context("pipeline"));
+  for (auto& sensor : d->sensors) sensor->start();
+  d->signals = std::make_unique<Signals>(
+      d->io, [self](int signal) { self->shutdown(signal); },
+      [self] {
+        self->reload_rules([](Result<std::string>) {});  // the outcome is logged either way
+      });
+  spdlog::info("serving: {} sensors, {} rules, data dir {}, control socket {}", d->sensors.size(), d->rule_count,
+               c.data_dir, c.control.socket);
+  return std::unique_ptr<Service>(new Service(std::move(d)));
+}
+
+int Service::run() {
+  Impl& d = *impl_;
+  d.io.run();
+  // Sensors first: their last flow and stats events must still reach the pipeline, which then drains
+  // into storage before the store closes.
+  for (auto& sensor : d.sensors) sensor->stop();
+  if (d.reload_thread.joinable()) d.reload_thread.join();
+  d.pipeline->stop();
+  const PipelineStats stats = d.pipeline->stats();
+  spdlog::info("stopped: {} events stored, {} dropped", stats.events_stored, stats.queue_drops);
+  return stats.store_errors == 0 ? 0 : 1;
+}
+
+}  // namespace vigil::daemon
