@@ -10,6 +10,7 @@
 #include "exit_codes.h"
 #include "list_commands.h"
 #include "replay_command.h"
+#include "status_command.h"
 
 namespace {
 
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   vigil::cli::add_alerts_commands(app, exit_code);
   vigil::cli::add_incidents_commands(app, exit_code);
   vigil::cli::add_admin_commands(app, exit_code);
+  vigil::cli::add_status_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
