@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <thread>
 
@@ -35,6 +36,7 @@ struct Service::Impl {
   std::unique_ptr<ControlApi> api;
   std::unique_ptr<ControlServer> server;
   std::unique_ptr<Signals> signals;
+  std::unique_ptr<asio::steady_timer> retention_timer;
 
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::mutex rules_mutex;
@@ -51,7 +53,23 @@ struct Service::Impl {
   json status();
   void reload_rules(std::function<void(Result<std::string>)> done);
   void shutdown(int signal);
+  void apply_retention();
 };
+
+// Once at start and then daily. DeleteRange per class is quick, so it runs on the control thread.
+void Service::Impl::apply_retention() {
+  auto report = store->apply_retention(config.retention, clock.now());
+  if (!report) {
+    spdlog::error("retention: {}", report.error().message);
+  } else if (report->incidents_deleted > 0 || report->audit_entries_deleted > 0) {
+    spdlog::info("retention: {} incidents and {} audit entries past their retention deleted",
+                 report->incidents_deleted, report->audit_entries_deleted);
+  }
+  retention_timer->expires_after(std::chrono::hours(24));
+  retention_timer->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) apply_retention();
+  });
+}
 
 json Service::Impl::status() {
   json out;
@@ -128,6 +146,7 @@ void Service::Impl::shutdown(int signal) {
   spdlog::info("signal {}: stopping", signal);
   server->close();
   signals->cancel();
+  retention_timer->cancel();
   io.stop();
 }
 
@@ -184,6 +203,8 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
       [self] {
         self->reload_rules([](Result<std::string>) {});  // the outcome is logged either way
       });
+  d->retention_timer = std::make_unique<asio::steady_timer>(d->io);
+  d->apply_retention();
   spdlog::info("serving: {} sensors, {} rules, data dir {}, control socket {}", d->sensors.size(), d->rule_count,
                c.data_dir, c.control.socket);
   return std::unique_ptr<Service>(new Service(std::move(d)));
