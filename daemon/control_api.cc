@@ -123,6 +123,11 @@ Result<void> apply_action(Incident& incident, const std::string& method, const j
     const int layer = static_cast<int>(opt_int(params, "layer", 1, 4).value_or(incident.layer + 1));
     return c::escalate(incident, layer, opt_string(params, "reason").value_or(""), actor, now);
   }
+  if (method == "incidents.report_sent") {
+    const json& full = field(params, "full");
+    if (!full.is_boolean()) throw BadParams{"'full' must be true (full report) or false (initial notice)"};
+    return c::record_report_sent(incident, full.get<bool>(), req_string(params, "receipt"), actor, now);
+  }
   // incidents.transition
   const IncidentState to = must(parse_incident_state(req_string(params, "state")), "state");
   Resolution resolution = Resolution::none;

@@ -22,6 +22,7 @@ const std::map<std::string, std::vector<Role>, std::less<>>& method_roles() {
       {"incidents.transition", {responder, admin}},
       {"incidents.resolve", {responder, admin}},
       {"incidents.escalate", {responder, admin}},
+      {"incidents.report_sent", {liaison, admin}},
       {"rules.reload", {admin}},
       {"audit.list", {auditor, admin}},
       {"audit.verify", {auditor, admin}},
