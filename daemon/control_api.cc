@@ -173,16 +173,16 @@ void ControlApi::handle(const Caller& caller, std::string_view line, Reply reply
   if (!params.is_object()) {
     return reply(error_line(id, rpc_error::kInvalidParams, "'params' must be an object of named parameters"));
   }
-  const auto* roles = roles_for_method(method);
-  if (roles == nullptr) return reply(error_line(id, rpc_error::kMethodNotFound, "no such method: " + method));
-  if (!allowed(caller.role, method)) {
-    return reply(error_line(id, rpc_error::kForbidden,
-                            method + " needs the role " + describe_roles(*roles) + "; " + caller.user + " has " +
-                                (caller.role == Role::none ? std::string("no role") : "the role " +
-                                                                 std::string(to_string(caller.role)))));
-  }
-  // A notification runs, but what it returns goes nowhere (JSON-RPC 2.0, section 4.1).
+  // A notification runs, but nothing is sent back, not even an error (JSON-RPC 2.0, section 4.1).
   Reply respond = notification ? Reply([](std::string) {}) : std::move(reply);
+  const auto* roles = roles_for_method(method);
+  if (roles == nullptr) return respond(error_line(id, rpc_error::kMethodNotFound, "no such method: " + method));
+  if (!allowed(caller.role, method)) {
+    return respond(error_line(id, rpc_error::kForbidden,
+                              method + " needs the role " + describe_roles(*roles) + "; " + caller.user + " has " +
+                                  (caller.role == Role::none ? std::string("no role")
+                                                             : "the role " + std::string(to_string(caller.role)))));
+  }
   try {
     dispatch(caller, method, params, id, respond);
   } catch (const BadParams& bad) {

@@ -74,10 +74,12 @@ PipelineStats Pipeline::stats() const {
 }
 
 void Pipeline::note_error(const std::string& what, const Error& error) {
-  spdlog::error("{}: {}", what, error.message);
+  std::string message = what + ": " + error.message;
   std::lock_guard lock(mutex_);
   ++stats_.store_errors;
-  stats_.last_error = what + ": " + error.message;
+  // A failing store fails every batch: log when the problem changes, count every time.
+  if (message != stats_.last_error) spdlog::error("{}", message);
+  stats_.last_error = std::move(message);
 }
 
 void Pipeline::process(std::vector<Event>& events) {

@@ -206,6 +206,8 @@ TEST_CASE("control API: malformed, oversized and abandoned requests get errors a
     // A notification (no id) gets no reply: the next line answers the request after it.
     client.send_raw("{\"jsonrpc\":\"2.0\",\"method\":\"status\"}\n{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"status\"}\n");
     CHECK(json::parse(client.read_line().value_or("{}"))["id"] == 10);
+    client.send_raw("{\"jsonrpc\":\"2.0\",\"method\":\"no.such\"}\n{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"status\"}\n");
+    CHECK(json::parse(client.read_line().value_or("{}"))["id"] == 11);
   }
   {
     ControlClient client(f.socket());
