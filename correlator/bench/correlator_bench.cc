@@ -1,6 +1,7 @@
 // Correlator throughput: events/s on one core for event_count and value_count rules with 100,000 active
 // groups, and what saving those windows costs. Not a test: it prints figures for docs/performance.md.
-//   cmake --build build --target correlator_bench && build/correlator/correlator_bench [events] [groups]
+//   cmake --build build --target correlator_bench && build/correlator/correlator_bench [events] [groups] [rule]
+// `rule` (event_count or value_count) runs only that one, e.g. under `perf record -g`.
 #include <time.h>
 
 #include <chrono>
@@ -124,12 +125,17 @@ void run(const char* name, const std::string& yaml, const std::vector<Event>& in
 int main(int argc, char** argv) {
   const size_t count = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 4'000'000;
   const size_t groups = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 100'000;
+  const std::string only = argc > 3 ? argv[3] : "";
   const auto events = make_events(count, groups);
   const std::string common = "match: {event_type: flow}\ngroup_by: [src_ip]\ntimespan: 60s\nseverity: low\n";
   for (int round = 0; round < 2; ++round) {
-    run("event_count", "id: ec\ntitle: t\ntype: event_count\ncondition: {gte: 1000000}\n" + common, events);
-    run("value_count", "id: vc\ntitle: t\ntype: value_count\ncondition: {gte: 1000000, field: dest_port}\n" + common,
-        events);
+    if (only.empty() || only == "event_count") {
+      run("event_count", "id: ec\ntitle: t\ntype: event_count\ncondition: {gte: 1000000}\n" + common, events);
+    }
+    if (only.empty() || only == "value_count") {
+      run("value_count",
+          "id: vc\ntitle: t\ntype: value_count\ncondition: {gte: 1000000, field: dest_port}\n" + common, events);
+    }
   }
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <algorithm>
+#include <cstdio>
 
 #include "text_util.h"
 
@@ -160,6 +161,13 @@ std::string CountCondition::to_string() const {
   add("eq", eq);
   add("lt", lt);
   add("lte", lte);
+  if (interval_jitter_lte) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", *interval_jitter_lte);
+    out += (out.empty() ? "" : " and ");
+    out += "interval_jitter_lte ";
+    out += text;
+  }
   return out;
 }
 

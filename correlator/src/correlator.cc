@@ -1,6 +1,7 @@
 #include "vigil/correlator/correlator.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <unordered_set>
@@ -224,7 +225,8 @@ struct Correlator::Impl {
   // Raises a new incident from the events in `refs` (sorted by time).
   Result<void> raise(RuleState& state, const std::string& group_key, const std::vector<FieldValue>& group_values,
                      Event& event, bool may_tag, std::vector<EventRef> refs, uint64_t count,
-                     const std::vector<std::string>& distinct_values) {
+                     const std::vector<std::string>& distinct_values,
+                     std::optional<IntervalWindow::Regularity> regularity = std::nullopt) {
     const CorrelationRule& rule = *state.rule;
     auto number = book.next_number();
     if (!number) {
@@ -293,6 +295,12 @@ struct Correlator::Impl {
       case CorrelationType::event_count:
         what += std::to_string(count) + " events in " + format_span(rule.timespan) + " (" +
                 rule.condition.to_string() + ")";
+        if (regularity) {
+          char text[64];
+          std::snprintf(text, sizeof text, ", one every %.1fs (jitter %.2f)",
+                        static_cast<double>(regularity->mean_interval) / kMicrosPerSecond, regularity->jitter);
+          what += text;
+        }
         break;
       case CorrelationType::temporal:
       case CorrelationType::temporal_ordered: {
@@ -330,9 +338,14 @@ struct Correlator::Impl {
     group->newest = std::max(group->newest, event.timestamp);
     Timestamp cutoff = saturating_sub(group->newest, rule.timespan);
     uint64_t count = 0;
+    std::optional<IntervalWindow::Regularity> regularity;
     if (distinct) {
       auto& window = std::get<DistinctWindow>(group->window);
       window.add(event.ref(), counted, cutoff);
+      count = window.count();
+    } else if (state.kind == WindowKind::interval) {
+      auto& window = std::get<IntervalWindow>(group->window);
+      window.add(event.ref(), event.flow ? event.flow->start : event.timestamp, cutoff);
       count = window.count();
     } else {
       auto& window = std::get<CountWindow>(group->window);
@@ -341,6 +354,10 @@ struct Correlator::Impl {
     }
     state.groups.touch(*group, *watermark);
     if (!rule.condition.accepts(count)) return ok();
+    if (state.kind == WindowKind::interval) {
+      regularity = std::get<IntervalWindow>(group->window).regularity();
+      if (!regularity || regularity->jitter > *rule.condition.interval_jitter_lte) return ok();
+    }
     fired(state);
     if (!rule.generate) {
       // Only feeds temporal rules: the window starts over, as it would after raising an incident.
@@ -354,12 +371,14 @@ struct Correlator::Impl {
       const auto& window = std::get<DistinctWindow>(group->window);
       refs = window.refs();
       values = window.values();
+    } else if (state.kind == WindowKind::interval) {
+      refs = std::get<IntervalWindow>(group->window).refs();
     } else {
       refs = std::get<CountWindow>(group->window).refs();
     }
     std::vector<FieldValue> group_values;
     group_values_of(rule, event, group_values);
-    auto raised = raise(state, group_key, group_values, event, may_tag, std::move(refs), count, values);
+    auto raised = raise(state, group_key, group_values, event, may_tag, std::move(refs), count, values, regularity);
     if (!raised) return raised;  // keep the window: the next event retries
     // The window's events now live in the incident; later matches attach to it while it is open.
     state.groups.erase(group_key);
@@ -377,7 +396,7 @@ struct Correlator::Impl {
     }
     if (!group) {
       size_t evicted = 0;
-      group = &state.groups.create(group_key, state.kind, state.rule->member_rules.size(), evicted);
+      group = &state.groups.create(group_key, state.kind, state.window_size(), evicted);
       counters.groups_evicted += evicted;
       group->newest = event.timestamp;
       group->touched_watermark = *watermark;

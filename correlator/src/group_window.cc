@@ -1,6 +1,7 @@
 #include "group_window.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace vigil::correlator {
@@ -35,131 +36,176 @@ void CountWindow::prune(Timestamp cutoff) {
   }
 }
 
+void IntervalWindow::add(EventRef ref, Timestamp start, Timestamp cutoff) {
+  auto at = std::upper_bound(entries_.begin(), entries_.end(), ref,
+                             [](const EventRef& r, const Entry& entry) { return r < entry.ref; });
+  entries_.insert(at, Entry{ref, start});
+  auto live = std::find_if(entries_.begin(), entries_.end(), [cutoff](const Entry& e) { return e.ref.timestamp >= cutoff; });
+  entries_.erase(entries_.begin(), live);
+  if (entries_.size() > capacity_) {
+    entries_.erase(entries_.begin(), entries_.end() - static_cast<std::ptrdiff_t>(capacity_));
+  }
+}
+
+std::optional<IntervalWindow::Regularity> IntervalWindow::regularity() const {
+  if (entries_.size() < 3) return std::nullopt;
+  // Flows are reported when they end, so a long one may sort after a later-starting short one.
+  std::vector<Timestamp> starts;
+  starts.reserve(entries_.size());
+  for (const Entry& entry : entries_) starts.push_back(entry.start);
+  std::sort(starts.begin(), starts.end());
+  const double gaps = static_cast<double>(starts.size() - 1);
+  const double mean = static_cast<double>(starts.back() - starts.front()) / gaps;
+  if (!(mean > 0)) return std::nullopt;
+  double squares = 0;
+  for (size_t i = 1; i < starts.size(); ++i) {
+    const double deviation = static_cast<double>(starts[i] - starts[i - 1]) - mean;
+    squares += deviation * deviation;
+  }
+  return Regularity{std::sqrt(squares / gaps) / mean, static_cast<Duration>(mean)};
+}
+
+std::vector<EventRef> IntervalWindow::refs() const {
+  std::vector<EventRef> out;
+  out.reserve(entries_.size());
+  for (const Entry& entry : entries_) out.push_back(entry.ref);
+  return out;
+}
+
 uint64_t DistinctWindow::hash_of(std::string_view value) {
   uint64_t h = std::hash<std::string_view>{}(value);
   return h == 0 ? 1 : h;
 }
 
-size_t DistinctWindow::find(uint64_t hash) const {
-  if (table_.empty()) return SIZE_MAX;
+void DistinctWindow::add(EventRef ref, std::string_view value, Timestamp cutoff) {
+  prune(cutoff);
+  if (ref.timestamp < cutoff) return;  // outside the window already: pruning would drop it at once
+  // Superseded entries outnumber the live ones, or the table is half occupied (dead slots count).
+  if (order_.size() - live_ > live_ + 32 || (occupied_ + 1) * 2 > table_.size()) rebuild();
+  const uint64_t hash = hash_of(value);
+  const auto tag = static_cast<uint32_t>(hash >> 32);
   const size_t mask = table_.size() - 1;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    if (table_[i].hash == 0) return SIZE_MAX;
-    if (table_[i].hash == hash) return i;
-  }
-}
-
-void DistinctWindow::insert(uint64_t hash, EventRef ref) {
-  if (table_.empty() || (live_ + 1) * 2 > table_.size()) {
-    std::vector<Slot> old;
-    old.swap(table_);
-    table_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
-    const size_t mask = table_.size() - 1;
-    for (const Slot& slot : old) {
-      if (slot.hash == 0) continue;
-      size_t i = slot.hash & mask;
-      while (table_[i].hash != 0) i = (i + 1) & mask;
-      table_[i] = slot;
-    }
-  }
-  const size_t mask = table_.size() - 1;
+  size_t free_slot = SIZE_MAX;  // the first dead slot on the probe path, reused for a new value
   size_t i = hash & mask;
-  while (table_[i].hash != 0) i = (i + 1) & mask;
-  table_[i] = Slot{hash, ref};
+  for (; table_[i].index != 0; i = (i + 1) & mask) {
+    const size_t index = table_[i].index - 1;
+    const bool dead = index < head_;
+    if (table_[i].tag == tag && order_[index].hash == hash) {
+      if (dead) {
+        free_slot = i;  // the value left the window and comes back
+        break;
+      }
+      // An older event for a value already present changes nothing: the newer one keeps it in the window.
+      if (!(order_[index].ref < ref)) return;
+      order_[index].hash = 0;
+      --live_;
+      free_slot = i;
+      break;
+    }
+    if (dead && free_slot == SIZE_MAX) free_slot = i;
+  }
+  if (free_slot == SIZE_MAX) {
+    free_slot = i;
+    ++occupied_;
+  }
+  const size_t at = order_.empty() || order_.back().ref <= ref ? append(ref, hash, value)
+                                                               : insert_sorted(ref, hash, value);
+  table_[free_slot] = Slot{tag, static_cast<uint32_t>(at + 1)};
   ++live_;
 }
 
-// Backward-shift deletion, as in GroupTable.
-void DistinctWindow::remove(uint64_t hash) {
-  const size_t mask = table_.size() - 1;
-  size_t hole = hash & mask;
-  while (table_[hole].hash != hash) hole = (hole + 1) & mask;
-  table_[hole].hash = 0;
-  for (size_t i = (hole + 1) & mask; table_[i].hash != 0; i = (i + 1) & mask) {
-    size_t home = table_[i].hash & mask;
-    bool between = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
-    if (between) continue;
-    table_[hole] = table_[i];
-    table_[i].hash = 0;
-    hole = i;
-  }
-  --live_;
+size_t DistinctWindow::append(EventRef ref, uint64_t hash, std::string_view value) {
+  if (order_.capacity() == 0) order_.reserve(8);  // skips the 1-2-4 growth steps every new group pays
+  order_.push_back(Added{ref, hash, static_cast<uint32_t>(text_.size()), static_cast<uint32_t>(value.size())});
+  text_.append(value);
+  return order_.size() - 1;
 }
 
-void DistinctWindow::add(EventRef ref, const std::string& value, Timestamp cutoff) {
-  const uint64_t hash = hash_of(value);
-  bool added = false;
-  if (size_t found = find(hash); found != SIZE_MAX) {
-    // An older event for a value already present changes nothing: the newer one keeps it in the window.
-    if (table_[found].latest < ref) {
-      table_[found].latest = ref;  // the older entry in order_ is stale now
-      added = true;
-    }
-  } else {
-    insert(hash, ref);
-    added = true;
+// Out of order within the allowance: order_ stays sorted so pruning stays a prefix cut. The entries
+// after the insertion point move up one place; their slots follow.
+size_t DistinctWindow::insert_sorted(EventRef ref, uint64_t hash, std::string_view value) {
+  auto at = std::upper_bound(order_.begin() + static_cast<std::ptrdiff_t>(head_), order_.end(), ref,
+                             [](const EventRef& r, const Added& entry) { return r < entry.ref; });
+  const auto position = static_cast<size_t>(at - order_.begin());
+  order_.insert(at, Added{ref, hash, static_cast<uint32_t>(text_.size()), static_cast<uint32_t>(value.size())});
+  text_.append(value);
+  // From the end down, so no two slots ever name the same entry while they are renumbered.
+  const size_t mask = table_.size() - 1;
+  for (size_t moved = order_.size() - 1; moved > position; --moved) {
+    const uint64_t moved_hash = order_[moved].hash;
+    if (moved_hash == 0) continue;  // superseded: no slot names it
+    size_t i = moved_hash & mask;
+    while (table_[i].index != moved) i = (i + 1) & mask;  // old index + 1 == moved
+    table_[i].index = static_cast<uint32_t>(moved + 1);
   }
-  if (added) {
-    if (order_.size() == head_ || order_.back().ref <= ref) {
-      if (order_.capacity() == 0) order_.reserve(8);  // skips the 1-2-4 growth steps every new group pays
-      order_.push_back(Added{ref, hash, value});
-    } else {
-      // Out of order within the allowance: keep order_ sorted so pruning stays a prefix cut.
-      auto at = std::upper_bound(order_.begin() + static_cast<std::ptrdiff_t>(head_), order_.end(), ref,
-                                 [](const EventRef& r, const Added& entry) { return r < entry.ref; });
-      order_.insert(at, Added{ref, hash, value});
-    }
-  }
-  prune(cutoff);
-  if (order_.size() - head_ > 2 * live_ + 64 || (head_ > 32 && head_ * 2 > order_.size())) compact();
+  return position;
 }
 
 void DistinctWindow::prune(Timestamp cutoff) {
   while (head_ < order_.size() && order_[head_].ref.timestamp < cutoff) {
-    const Added& front = order_[head_];
-    size_t slot = find(front.hash);
-    if (slot != SIZE_MAX && table_[slot].latest == front.ref) remove(front.hash);
+    if (order_[head_].hash != 0) --live_;  // its slot is dead now (index below head_)
     ++head_;
   }
-  if (head_ == order_.size()) {
+  if (head_ == order_.size() && head_ > 0) {
     order_.clear();
+    text_.clear();
+    std::fill(table_.begin(), table_.end(), Slot{});
+    occupied_ = 0;
     head_ = 0;
   }
 }
 
-// Drops what left the window and the stale entries, in place.
-void DistinctWindow::compact() {
+void DistinctWindow::rebuild() {
   size_t out = 0;
+  std::string text;
   for (size_t i = head_; i < order_.size(); ++i) {
-    size_t slot = find(order_[i].hash);
-    if (slot == SIZE_MAX || table_[slot].latest != order_[i].ref) continue;
-    if (out != i) order_[out] = std::move(order_[i]);
-    ++out;
+    Added entry = order_[i];
+    if (entry.hash == 0) continue;
+    std::string_view value = text_of(entry);
+    entry.text_at = static_cast<uint32_t>(text.size());
+    text.append(value);
+    order_[out++] = entry;
   }
   order_.resize(out);
+  text_.swap(text);
   head_ = 0;
+  size_t want = 16;
+  while (want < 3 * (out + 1)) want *= 2;  // at most a third full: room for growth before the next one
+  table_.assign(want, Slot{});
+  const size_t mask = want - 1;
+  for (size_t index = 0; index < out; ++index) {
+    const uint64_t hash = order_[index].hash;
+    size_t i = hash & mask;
+    while (table_[i].index != 0) i = (i + 1) & mask;
+    table_[i] = Slot{static_cast<uint32_t>(hash >> 32), static_cast<uint32_t>(index + 1)};
+  }
+  occupied_ = out;
 }
 
 std::vector<std::pair<EventRef, std::string>> DistinctWindow::entries() const {
   std::vector<std::pair<EventRef, std::string>> out;
   out.reserve(live_);
   for (size_t i = head_; i < order_.size(); ++i) {
-    const Added& entry = order_[i];
-    size_t slot = find(entry.hash);
-    if (slot != SIZE_MAX && table_[slot].latest == entry.ref) out.emplace_back(entry.ref, entry.value);
+    if (order_[i].hash != 0) out.emplace_back(order_[i].ref, std::string(text_of(order_[i])));
   }
   return out;  // order_ is sorted, so this is too
 }
 
 std::vector<EventRef> DistinctWindow::refs() const {
   std::vector<EventRef> out;
-  for (auto& [ref, value] : entries()) out.push_back(ref);
+  out.reserve(live_);
+  for (size_t i = head_; i < order_.size(); ++i) {
+    if (order_[i].hash != 0) out.push_back(order_[i].ref);
+  }
   return out;
 }
 
 std::vector<std::string> DistinctWindow::values() const {
   std::vector<std::string> out;
-  for (auto& [ref, value] : entries()) out.push_back(value);
+  out.reserve(live_);
+  for (size_t i = head_; i < order_.size(); ++i) {
+    if (order_[i].hash != 0) out.emplace_back(text_of(order_[i]));
+  }
   return out;
 }
 
@@ -256,7 +302,7 @@ GroupWindow* GroupTable::find(const std::string& key) {
   return slot == SIZE_MAX ? nullptr : &entries_[slots_[slot].index].window;
 }
 
-GroupWindow& GroupTable::create(const std::string& key, WindowKind kind, size_t members, size_t& evicted) {
+GroupWindow& GroupTable::create(const std::string& key, WindowKind kind, size_t size, size_t& evicted) {
   evicted = 0;
   const uint64_t hash = hash_of(key);
   if (size_t slot = find_slot(key, hash); slot != SIZE_MAX) return entries_[slots_[slot].index].window;
@@ -270,7 +316,8 @@ GroupWindow& GroupTable::create(const std::string& key, WindowKind kind, size_t 
   entry.key = key;
   entry.hash = hash;
   if (kind == WindowKind::distinct) entry.window.window.emplace<DistinctWindow>();
-  if (kind == WindowKind::temporal) entry.window.window.emplace<TemporalWindow>(members);
+  if (kind == WindowKind::temporal) entry.window.window.emplace<TemporalWindow>(size);
+  if (kind == WindowKind::interval) entry.window.window.emplace<IntervalWindow>(size);
   entry.window.touch_order = ++touch_clock_;
   entry.window.shard = static_cast<uint8_t>(shard_of(hash));
   ++shard_sizes_[entry.window.shard];

@@ -547,6 +547,7 @@ class RuleParser {
       return;
     }
     CountCondition condition;
+    YAML::Node jitter_node;
     size_t errors_before = report_.errors.size();
     for (auto it = node.begin(); it != node.end(); ++it) {
       std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
@@ -562,6 +563,11 @@ class RuleParser {
         rule_.value_field = *text;
         continue;
       }
+      if (key == "interval_jitter_lte") {
+        jitter_node = it->second;
+        parse_jitter(it->second, where, condition);
+        continue;
+      }
       std::optional<uint64_t>* bound = key == "gt"    ? &condition.gt
                                        : key == "gte" ? &condition.gte
                                        : key == "lt"  ? &condition.lt
@@ -569,7 +575,9 @@ class RuleParser {
                                        : key == "eq"  ? &condition.eq
                                                       : nullptr;
       if (!bound) {
-        error(it->first, where, "unknown condition '" + key + "' (gt gte lt lte eq, and field for value_count)");
+        error(it->first, where,
+              "unknown condition '" + key +
+                  "' (gt gte lt lte eq, field for value_count, interval_jitter_lte for event_count)");
         continue;
       }
       auto text = scalar(it->second, where);
@@ -590,10 +598,37 @@ class RuleParser {
     } else if (condition.threshold() == 0) {
       warn(node, "condition", "a threshold of 0 fires on every matching event");
     }
+    if (condition.periodic()) check_periodic(jitter_node, condition);
     if (rule_.type == CorrelationType::value_count && rule_.value_field.empty()) {
       error(node, "condition.field", "value_count needs the field whose distinct values are counted");
     }
     rule_.condition = condition;
+  }
+
+  void parse_jitter(const YAML::Node& value, const std::string& where, CountCondition& condition) {
+    auto text = scalar(value, where);
+    if (!text) return;
+    if (rule_.type != CorrelationType::event_count) {
+      error(value, where, "only event_count rules measure the interval between events");
+      return;
+    }
+    auto number = parse_number(*text);
+    if (!number || !(*number > 0) || *number > 1) {
+      error(value, where, "expected a fraction above 0 and at most 1 (e.g. 0.2), got '" + *text + "'");
+      return;
+    }
+    condition.interval_jitter_lte = *number;
+  }
+
+  // The window of a periodic rule keeps only the last threshold() events (group_window.h), which is all
+  // the jitter is measured over: an upper bound on the count could not be checked against it.
+  void check_periodic(const YAML::Node& at, const CountCondition& condition) {
+    const std::string where = "condition.interval_jitter_lte";
+    if (condition.eq || condition.lt || condition.lte) {
+      error(at, where, "combines with gt or gte only (the window keeps just the last events it measures)");
+    } else if (condition.threshold() < 3) {
+      error(at, where, "needs a threshold of at least 3 events (two gaps to compare)");
+    }
   }
 
   const std::string& source_;

@@ -29,7 +29,12 @@ struct RuleState {
     value_field = fast_field_of(r.value_field);
     kind = r.temporal() ? WindowKind::temporal
            : r.type == CorrelationType::value_count ? WindowKind::distinct
+           : r.condition.periodic()                 ? WindowKind::interval
                                                      : WindowKind::count;
+  }
+  // What GroupTable::create needs to size a new window: member slots or the events an interval keeps.
+  size_t window_size() const {
+    return kind == WindowKind::interval ? static_cast<size_t>(rule->condition.threshold()) : rule->member_rules.size();
   }
   bool has_windows() const { return rule->windowed() || rule->temporal(); }
 };

@@ -179,6 +179,13 @@ std::string encode_shard(const GroupTable::Shard& shard, WindowKind kind) {
         put_string(out, value);
         times.put_ref(ref);
       }
+    } else if (const auto* interval = std::get_if<IntervalWindow>(&group.window)) {
+      put_varint(out, interval->count());
+      put_varint(out, interval->capacity());
+      for (const auto& kept : interval->entries()) {
+        times.put_ref(kept.ref);
+        times.put(kept.start);
+      }
     } else if (const auto* temporal = std::get_if<TemporalWindow>(&group.window)) {
       put_varint(out, temporal->slots().size());
       for (const auto& slot : temporal->slots()) {
@@ -228,6 +235,19 @@ Result<std::vector<std::pair<std::string, GroupWindow>>> decode_shard(std::strin
           EventRef ref;
           if (!in.string(value) || !in.ref(ref)) return fail(damaged("distinct window"));
           window.add(ref, value, kNoCutoff);
+        }
+        group.window = std::move(window);
+        break;
+      }
+      case WindowKind::interval: {
+        uint64_t capacity = 0;
+        if (!in.varint(capacity) || capacity == 0 || capacity < n) return fail(damaged("interval window"));
+        IntervalWindow window(capacity);
+        for (uint64_t i = 0; i < n; ++i) {
+          EventRef ref;
+          Timestamp start = 0;
+          if (!in.ref(ref) || !in.time(start)) return fail(damaged("interval window"));
+          window.add(ref, start, kNoCutoff);
         }
         group.window = std::move(window);
         break;

@@ -8,6 +8,7 @@
 //   window   = count:    n { ts seq }
 //              distinct: n { value ts seq }
 //              temporal: slots { set [start chain_len { ts seq }] }
+//              interval: n capacity { ts seq start }
 //   manifest = version(1) watermark rule_count { id fingerprint shard_count { shard } }
 #pragma once
 

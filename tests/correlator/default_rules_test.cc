@@ -64,3 +64,31 @@ TEST_CASE("default rules: a scan followed by a severity-1 attack from the same s
   REQUIRE(correlator.flush());
   CHECK(store.of_rule("recon-then-exploit").size() == 1);
 }
+
+TEST_CASE("default rules: an implant checking in every 5 minutes is C2 beaconing, a user's bursts are not",
+          "[correlator][defaults][interval]") {
+  FakeIncidentStore store;
+  Correlator correlator(default_rules(), store);
+  uint64_t seq = 1;
+  auto small_flow = [&seq](double start, std::string_view src) {
+    Event e = flow_event(start + 0.4, src, "203.0.113.80", 443, seq++);
+    e.flow->start = vigil::test::at(start);
+    e.flow->bytes_toserver = 600;
+    return e;
+  };
+  // The implant: every 180 s with up to 10 % jitter. The user: ten page loads at 0, 1, 2, 60, 61, 62...
+  // seconds, the same count inside the same 30 minutes.
+  const double jitter[] = {0, 12, -9, 15, -17, 4, 10, -13, 8, -2};
+  const double user[] = {0, 1, 2, 60, 61, 62, 300, 301, 900, 1500};
+  for (int i = 0; i < 10; ++i) {
+    Event beacon = small_flow(i * 180.0 + jitter[i], "10.20.0.7");
+    REQUIRE(correlator.process(beacon));
+    Event browsing = small_flow(user[i], "10.20.0.8");
+    REQUIRE(correlator.process(browsing));
+  }
+  REQUIRE(correlator.flush());
+  auto beacons = store.of_rule("c2-beacon");
+  REQUIRE(beacons.size() == 1);
+  CHECK(beacons.front().group_key == "src_ip=10.20.0.7,dest_ip=203.0.113.80,dest_port=443");
+  CHECK(beacons.front().category == "malware");
+}

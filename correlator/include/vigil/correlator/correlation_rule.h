@@ -61,11 +61,17 @@ struct FieldMatch {
 // bound (gt, gte or eq): the Correlator checks the condition as each event arrives.
 struct CountCondition {
   std::optional<uint64_t> gt, gte, lt, lte, eq;
+  // event_count only (`interval_jitter_lte`): the last threshold() events of the window must come at a
+  // regular interval. Jitter is the coefficient of variation (standard deviation / mean) of the gaps
+  // between their start times (flow.start for flow events, else the event time): 0 for a metronome,
+  // about 1 for random arrivals. The loader allows it with gt or gte only, and a threshold of at least 3.
+  std::optional<double> interval_jitter_lte;
 
   bool accepts(uint64_t count) const;
+  bool periodic() const { return interval_jitter_lte.has_value(); }
   // Smallest count that can satisfy the lower bound (gte 20 -> 20, gt 20 -> 21, eq 5 -> 5).
   uint64_t threshold() const;
-  std::string to_string() const;  // "gte 20", "gt 3 and lte 10"
+  std::string to_string() const;  // "gte 20", "gt 3 and lte 10", "gte 10 and interval_jitter_lte 0.2"
 };
 
 struct CorrelationRule {
