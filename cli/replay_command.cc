@@ -25,6 +25,7 @@ namespace {
 struct ReplayOptions {
   std::vector<std::string> rule_paths;
   std::vector<std::string> correlation_paths;
+  std::string policy_path;  // empty: <config dir>/policy.yaml
   std::vector<std::string> pcaps;
   std::string data_dir;
   std::string eve_path;
@@ -86,6 +87,10 @@ int run_replay(const ReplayOptions& options) {
 
   auto loaded = load_detection_rules(options.rule_paths, options.correlation_paths, std::cerr);
   if (!loaded) return usage_error(loaded.error().message);
+  const std::string policy_path =
+      options.policy_path.empty() ? default_config_dir() + "/policy.yaml" : options.policy_path;
+  auto policy = correlator::load_incident_policy(policy_path);
+  if (!policy) return usage_error(policy.error().message);
 
   std::unique_ptr<storage::RocksStore> store;
   MemoryIncidentStore memory_incidents;
@@ -101,7 +106,10 @@ int run_replay(const ReplayOptions& options) {
     if (*saved) first_seq = std::stoull(**saved);
   }
 
-  correlator::Correlator correlator(loaded->correlation, *incidents, correlator::CorrelatorOptions{});
+  correlator::CorrelatorOptions correlator_options;
+  correlator_options.policy = std::make_shared<const correlator::IncidentPolicy>(std::move(*policy));
+  // With a store, windows saved by an earlier replay into the same data dir carry on.
+  correlator::Correlator correlator(loaded->correlation, *incidents, correlator_options, store.get());
 
   std::ofstream eve_file;
   std::ostream* eve = nullptr;
@@ -153,6 +161,13 @@ int run_replay(const ReplayOptions& options) {
   }
 
   auto flushed = pipeline.flush();
+  if (flushed && store) flushed = correlator.save_windows();
+  // The policy (escalations, overdue reports) at the newest event time, so a replay stays on event time;
+  // then flush again so its decisions reach the store.
+  if (auto newest = correlator.watermark(); flushed && newest) {
+    if (auto reviewed = correlator.review_incidents(*newest); !reviewed) flushed = fail(reviewed.error());
+  }
+  if (flushed) flushed = pipeline.flush();
   if (store && !pipeline.failure()) {
     if (auto saved = store->put_state(kStateNextSeq, std::to_string(pipeline.next_seq())); !saved) {
       std::cerr << "vigil replay: " << saved.error().message << "\n";
@@ -189,6 +204,8 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       "130 interrupted (what was read is stored).");
   cmd->add_option("--rules", options->rule_paths, "Signature rule file or directory (repeatable)");
   cmd->add_option("--correlation", options->correlation_paths, "Correlation rule file or directory (repeatable)");
+  cmd->add_option("--policy", options->policy_path,
+                  "Incident policy (assets, escalation, drills, reporting); default <config dir>/policy.yaml");
   cmd->add_option("--data-dir", options->data_dir, "Where events and incidents are stored ($VIGIL_DATA_DIR)")
       ->capture_default_str();
   cmd->add_option("--eve", options->eve_path, "Write EVE JSON lines to FILE, or - for stdout (the summary then goes to stderr)");
