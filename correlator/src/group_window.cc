@@ -260,7 +260,9 @@ size_t GroupTable::find_slot(const std::string& key, uint64_t hash) const {
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
     if (slot.index == kEmpty) return SIZE_MAX;
-    if (slot.hash == hash && entries_[slot.index].key == key) return i;
+    if (slot.tag == static_cast<uint32_t>(hash) && entries_[slot.index].hash == hash && entries_[slot.index].key == key) {
+      return i;
+    }
   }
 }
 
@@ -268,7 +270,7 @@ void GroupTable::insert_slot(uint64_t hash, uint32_t index) {
   const size_t mask = slots_.size() - 1;
   size_t i = hash & mask;
   while (slots_[i].index != kEmpty) i = (i + 1) & mask;
-  slots_[i] = Slot{hash, index};
+  slots_[i] = Slot{static_cast<uint32_t>(hash), index};
 }
 
 // Backward-shift deletion keeps linear probing free of tombstones.
@@ -276,7 +278,7 @@ void GroupTable::erase_at(size_t hole) {
   const size_t mask = slots_.size() - 1;
   slots_[hole].index = kEmpty;
   for (size_t i = (hole + 1) & mask; slots_[i].index != kEmpty; i = (i + 1) & mask) {
-    size_t home = slots_[i].hash & mask;
+    size_t home = slots_[i].tag & mask;
     // Move the entry back when its home is not inside (hole, i].
     bool between = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
     if (between) continue;

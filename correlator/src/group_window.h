@@ -192,8 +192,10 @@ class GroupTable {
 
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
+  // 8 bytes: at 100,000 groups the slot array is 2 MB instead of 4, and the slot load is the one cache
+  // miss every lookup pays. The low half of the hash is its home, so the table can grow to 2^32 slots.
   struct Slot {
-    uint64_t hash = 0;
+    uint32_t tag = 0;         // low 32 bits of the key's hash
     uint32_t index = kEmpty;  // into entries_
   };
 
