@@ -96,11 +96,29 @@ Result<rocksdb::WriteBatch> RocksStore::Impl::event_batch(std::span<const Event>
     if (!event.incident_id.empty()) index(event.type, day, schema::EventIndex::incident, event.incident_id, ref);
   }
   std::sort(index_keys.begin(), index_keys.end());
-  for (const auto& key : index_keys) {
-    status = batch.Put(cf[kIndex], key, rocksdb::Slice());
+  // Sorted, the entries of one value and posting bucket are neighbours: each run becomes one key
+  // (its first entry) whose value packs the run's event refs.
+  std::string postings;
+  for (size_t i = 0; i < index_keys.size();) {
+    const std::string& first = index_keys[i];
+    const std::string_view prefix = std::string_view(first).substr(0, first.size() - schema::kEventRefSize);
+    const auto first_ref = schema::parse_event_ref_key(std::string_view(first).substr(prefix.size()));
+    const int64_t bucket = schema::posting_bucket(first_ref->timestamp);
+    postings.clear();
+    size_t j = i;
+    for (; j < index_keys.size(); ++j) {
+      const std::string_view key = index_keys[j];
+      if (key.size() != first.size() || !key.starts_with(prefix)) break;
+      const std::string_view ref = key.substr(prefix.size());
+      if (schema::posting_bucket(schema::parse_event_ref_key(ref)->timestamp) != bucket) break;
+      if (postings.ends_with(ref)) continue;  // the same event twice in one batch
+      postings.append(ref);
+    }
+    status = batch.Put(cf[kIndex], first, postings);
     if (!status.ok()) {
       return rocks_failure(dir, "cannot batch an index entry", status);
     }
+    i = j;
   }
   return batch;
 }
@@ -231,24 +249,30 @@ Result<std::optional<EventRef>> RocksStore::Impl::scan_events(const EventQuery& 
     if (!edge->Valid() || !first) continue;
     const auto final_ = schema::parse_event_ref_key(view(edge->key()).substr(1));
     if (!final_) continue;
+    // A posting list is keyed by its first ref and may hold refs up to the end of that ref's
+    // bucket: the walk starts at the bucket of `lo`, and PostingWalk drops refs outside [lo, hi).
+    const auto lo_ref = schema::parse_event_ref_key(std::string_view(lo).substr(0, schema::kEventRefSize));
+    const std::string lists_lo =
+        lo_ref ? schema::event_ref_key(schema::posting_bucket_start(schema::posting_bucket(lo_ref->timestamp)), 0) : lo;
     std::vector<KeyRange> ranges;
     for (int64_t day = schema::day_of(first->timestamp); day <= schema::day_of(final_->timestamp); ++day) {
       std::string prefix = schema::event_index_prefix(type, day, index->kind, index->value);
-      ranges.push_back({prefix + lo, prefix + hi, prefix.size()});
+      ranges.push_back({prefix + lists_lo, prefix + hi, prefix.size()});
     }
-    merged.add(std::make_unique<RangeWalk>(
-        std::unique_ptr<rocksdb::Iterator>(impl.db->NewIterator(reading.options, impl.cf[kIndex])), std::move(ranges),
-        q.newest_first));
+    merged.add(std::make_unique<PostingWalk>(
+        std::make_unique<RangeWalk>(
+            std::unique_ptr<rocksdb::Iterator>(impl.db->NewIterator(reading.options, impl.cf[kIndex])),
+            std::move(ranges), q.newest_first),
+        cls[0], lo, hi, q.newest_first));
   }
 
   size_t taken = 0;
   std::string key;
   std::string record;
-  for (RangeWalk* walk = merged.top(); walk != nullptr && taken < limit; walk = merged.top()) {
+  for (OrderedWalk* walk = merged.top(); walk != nullptr && taken < limit; walk = merged.top()) {
     std::string_view value;
     if (index) {
-      key.assign(1, walk->key()[1]);  // 'e' ‖ class ‖ ...
-      key.append(walk->suffix());
+      key.assign(walk->key());  // class ‖ ref
       auto found = impl.read(kEvents, key, reading.options, "cannot read an indexed event");
       if (!found) return fail(found.error());
       if (!*found) {

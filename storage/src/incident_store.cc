@@ -161,7 +161,7 @@ Result<IncidentPage> RocksStore::list_page(const IncidentQuery& query) {
         std::vector<KeyRange>{{prefix + lo, prefix + hi, prefix.size()}}, true));
   }
   std::set<std::string> seen;  // a stale entry may name an incident another walk also yields
-  for (RangeWalk* walk = merged.top(); walk != nullptr && page.incidents.size() < query.limit; walk = merged.top()) {
+  for (OrderedWalk* walk = merged.top(); walk != nullptr && page.incidents.size() < query.limit; walk = merged.top()) {
     const std::string id(walk->suffix().substr(8));
     walk->next();
     if (!seen.insert(id).second) continue;

@@ -1,5 +1,11 @@
 #include "range_walk.h"
 
+#include <algorithm>
+#include <cstring>
+#include <functional>
+
+#include "schema.h"
+
 namespace vigil::storage {
 
 RangeWalk::RangeWalk(std::unique_ptr<rocksdb::Iterator> it, std::vector<KeyRange> ranges, bool reverse)
@@ -66,8 +72,59 @@ void RangeWalk::next() {
   enter_range();
 }
 
-RangeWalk* MergedWalk::top() {
-  RangeWalk* best = nullptr;
+PostingWalk::PostingWalk(std::unique_ptr<RangeWalk> lists, char event_class, std::string lo, std::string hi,
+                         bool reverse)
+    : lists_(std::move(lists)), lo_(std::move(lo)), hi_(std::move(hi)), reverse_(reverse), key_(1, event_class) {
+  fill();
+}
+
+void PostingWalk::next() {
+  if (!valid()) return;
+  if (++next_ == refs_.size()) fill();
+  if (valid()) set_key();
+}
+
+void PostingWalk::set_key() {
+  key_.replace(1, std::string::npos, reinterpret_cast<const char*>(refs_[next_].data()), refs_[next_].size());
+}
+
+void PostingWalk::fill() {
+  refs_.clear();
+  next_ = 0;
+  while (refs_.empty() && lists_->valid() && status_.ok()) {
+    const auto bucket_of = [](std::string_view ref) {
+      const auto parsed = schema::parse_event_ref_key(ref.substr(0, schema::kEventRefSize));
+      return parsed ? schema::posting_bucket(parsed->timestamp) : 0;
+    };
+    const int64_t bucket = bucket_of(lists_->suffix());
+    for (; lists_->valid() && bucket_of(lists_->suffix()) == bucket; lists_->next()) {
+      const std::string_view list = lists_->value();
+      if (list.empty() || list.size() % schema::kEventRefSize != 0) {
+        status_ = rocksdb::Status::Corruption("an event index posting list is not a whole number of event refs");
+        refs_.clear();
+        return;
+      }
+      for (size_t at = 0; at < list.size(); at += schema::kEventRefSize) {
+        const std::string_view ref = list.substr(at, schema::kEventRefSize);
+        if (ref < lo_ || ref >= hi_) continue;
+        Ref copy;
+        std::memcpy(copy.data(), ref.data(), copy.size());
+        refs_.push_back(copy);
+      }
+    }
+    if (reverse_) {
+      std::sort(refs_.begin(), refs_.end(), std::greater<>());
+    } else {
+      std::sort(refs_.begin(), refs_.end());
+    }
+    // An event appended twice (same key) is in two lists of its bucket, and is one event.
+    refs_.erase(std::unique(refs_.begin(), refs_.end()), refs_.end());
+  }
+  if (valid()) set_key();
+}
+
+OrderedWalk* MergedWalk::top() {
+  OrderedWalk* best = nullptr;
   for (auto& walk : walks_) {
     if (!walk->valid()) continue;
     if (best == nullptr) {

@@ -99,7 +99,7 @@ Result<uint32_t> parse_schema_version(const std::string& dir, const std::string&
                                             std::to_string(RocksStore::kSchemaVersion) + ")");
   }
   if (*version < RocksStore::kSchemaVersion) {
-    // Schema 1 existed only in development builds; nothing in the field needs converting.
+    // Schemas 1 and 2 existed only in development builds; nothing in the field needs converting.
     return fail(ErrorCode::unsupported, "data dir " + dir + " was written by an older development build (schema " +
                                             std::to_string(*version) + "; this build reads schema " +
                                             std::to_string(RocksStore::kSchemaVersion) +

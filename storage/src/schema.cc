@@ -1,6 +1,7 @@
 #include "schema.h"
 
 #include <charconv>
+#include <limits>
 
 namespace vigil::storage::schema {
 namespace {
@@ -82,6 +83,18 @@ int64_t day_of(Timestamp timestamp) {
 }
 
 Timestamp day_start(int64_t day) { return day * kMicrosPerDay; }
+
+int64_t posting_bucket(Timestamp timestamp) {
+  int64_t bucket = timestamp / kPostingBucketMicros;
+  if (timestamp % kPostingBucketMicros < 0) --bucket;
+  return bucket;
+}
+
+Timestamp posting_bucket_start(int64_t bucket) {
+  // The first bucket starts before the smallest time; it starts at that time instead.
+  constexpr int64_t kFirstWhole = std::numeric_limits<Timestamp>::min() / kPostingBucketMicros;
+  return bucket < kFirstWhole ? std::numeric_limits<Timestamp>::min() : bucket * kPostingBucketMicros;
+}
 
 std::string event_day_prefix(EventType type, int64_t day) {
   std::string key{'e', event_class(type)};

@@ -58,8 +58,16 @@ std::string event_key(EventType type, Timestamp timestamp, uint64_t seq);
 int64_t day_of(Timestamp timestamp);
 Timestamp day_start(int64_t day);
 
-// Event index entries, index CF: 'e' ‖ class ‖ BE32(day) ‖ kind ‖ len ‖ value ‖ event ref key.
-// Day first, so retention drops a class's old entries with one DeleteRange, and a query walks days.
+// Event index entries, index CF: 'e' ‖ class ‖ BE32(day) ‖ kind ‖ len ‖ value ‖ event ref key of the
+// first event of a posting list; the value is the posting list: the ref keys (16 bytes each,
+// ascending, the key's first) of one batch's events with that value in one posting bucket. One key
+// per distinct value and bucket of a batch instead of one per event: memtable inserts were most of
+// the writer's time. Day first, so retention drops a class's old entries with one DeleteRange, and
+// a query walks days; a bucket never spans two keys' days, and all of a bucket's lists sort
+// together, so a query orders one bucket at a time.
+inline constexpr int64_t kPostingBucketMicros = 60'000'000;  // divides a day
+int64_t posting_bucket(Timestamp timestamp);                  // floor(time / bucket)
+Timestamp posting_bucket_start(int64_t bucket);
 enum class EventIndex : char { src = 's', dst = 'd', sid = 'g', incident = 'i' };
 std::string event_index_prefix(EventType type, int64_t day, EventIndex kind, std::string_view value);
 std::string event_day_prefix(EventType type, int64_t day);  // 'e' ‖ class ‖ BE32(day)

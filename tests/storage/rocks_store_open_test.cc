@@ -31,8 +31,8 @@ TEST_CASE("a new store is created with every column family and the current schem
     CHECK(std::find(names.begin(), names.end(), name) != names.end());
   }
   testing::RawStore raw(tmp.sub("nested/data"));
-  CHECK(raw.get("meta", "schema_version") == "2");
-  CHECK(RocksStore::kSchemaVersion == 2);
+  CHECK(raw.get("meta", "schema_version") == "3");
+  CHECK(RocksStore::kSchemaVersion == 3);
 }
 
 TEST_CASE("a missing dir without create_if_missing is an error naming it", "[storage]") {
@@ -155,20 +155,24 @@ TEST_CASE("a store written by a newer schema is refused with both versions named
   }
 }
 
-TEST_CASE("a store of the schema 1 development builds is refused, not misread", "[storage]") {
-  TempDir tmp;
-  { auto store = open_store(tmp.sub()); }
-  {
-    testing::RawStore raw(tmp.sub());
-    raw.put("meta", "schema_version", "1");
-  }
-  for (bool read_only : {false, true}) {
-    StoreOptions options;
-    options.read_only = read_only;
-    auto store = RocksStore::open(tmp.sub(), options);
-    REQUIRE(!store);
-    CHECK(store.error().code == ErrorCode::unsupported);
-    CHECK(mentions(store.error(), "data dir " + tmp.sub() + " was written by an older development build (schema 1"));
+TEST_CASE("a store of the schema 1 and 2 development builds is refused, not misread", "[storage]") {
+  for (const char* old : {"1", "2"}) {
+    INFO("schema " << old);
+    TempDir tmp;
+    { auto store = open_store(tmp.sub()); }
+    {
+      testing::RawStore raw(tmp.sub());
+      raw.put("meta", "schema_version", old);
+    }
+    for (bool read_only : {false, true}) {
+      StoreOptions options;
+      options.read_only = read_only;
+      auto store = RocksStore::open(tmp.sub(), options);
+      REQUIRE(!store);
+      CHECK(store.error().code == ErrorCode::unsupported);
+      CHECK(mentions(store.error(), "data dir " + tmp.sub() + " was written by an older development build (schema " +
+                                        std::string(old)));
+    }
   }
 }
 

@@ -39,8 +39,9 @@ struct StoreOptions {
 class RocksStore final : public EventStore, public IncidentStore, public StateStore {
  public:
   // The newest on-disk schema this build reads and writes. 1: JSON events in one time order
-  // (development builds before issue 5); 2: per-class keys, binary events, day-partitioned index.
-  static constexpr uint32_t kSchemaVersion = 2;
+  // (development builds before issue 5); 2: per-class keys, binary events, day-partitioned index;
+  // 3: the index's entries are per-batch posting lists.
+  static constexpr uint32_t kSchemaVersion = 3;
 
   // Opens (or creates) the store in `dir`. Fails, naming the dir, when it is missing and
   // create_if_missing is off, holds something other than a vigil store, is corrupt, is locked
