@@ -74,7 +74,10 @@ TEST_CASE("vigild: a live sensor's alerts reach storage and the control API", "[
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     alerts = client.call("alerts.list", {{"sid", 9999921}})["result"]["alerts"];
   } while (alerts.empty() && std::chrono::steady_clock::now() < deadline);
-  REQUIRE_FALSE(alerts.empty());
+  if (alerts.empty()) {
+    FAIL("no alert; status: " << client.call("status").dump() << "\nlog:\n"
+                              << vigil::test::read_file(dir.file("vigild.log")));
+  }
   CHECK(alerts[0]["sensor"] == "edge-test");
   CHECK(alerts[0]["zone"] == "wan");
   CHECK(alerts[0]["src_ip"] == VethPair::addr_a());
