@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "vigil/core/event.h"
+#include "mix64.h"
 
 namespace vigil::sensors {
 namespace {
@@ -20,16 +21,6 @@ constexpr uint8_t kLaneNew = 0;
 constexpr uint8_t kLaneTcpEstablished = 1;
 constexpr uint8_t kLaneOtherEstablished = 2;
 constexpr uint8_t kLaneClosed = 3;
-
-// splitmix64's finaliser: spreads every input bit over the output.
-uint64_t mix64(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
 
 bool is_icmp(uint8_t proto) { return proto == kProtoIcmp || proto == kProtoIcmpV6; }
 

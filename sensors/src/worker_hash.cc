@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "vigil/sensors/decoder.h"
+#include "mix64.h"
 
 namespace vigil::sensors {
 namespace {
@@ -59,15 +60,6 @@ long ip_offset(int link_type, const uint8_t* d, size_t len) {
   }
   if (type != 0x0800 && type != 0x86dd) return -1;
   return static_cast<long>(offset);
-}
-
-uint64_t mix64(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
 }
 
 uint64_t fold(const uint8_t* p, size_t n) {
