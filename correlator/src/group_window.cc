@@ -397,7 +397,8 @@ void GroupTable::erase(const std::string& key) {
 }
 
 size_t GroupTable::expire(Timestamp cutoff, Duration slack) {
-  if (entries_.empty() || !has_oldest_ || cutoff <= oldest_touch_ || cutoff - oldest_touch_ <= slack) return 0;
+  if (entries_.empty() || !has_oldest_ || cutoff <= oldest_touch_ ||
+      saturating_sub(cutoff, slack) <= oldest_touch_) return 0;  // cutoff - oldest <= slack, without overflow
   std::vector<bool> doomed(entries_.size(), false);
   size_t dropped = 0;
   bool any = false;
