@@ -11,16 +11,9 @@ using vigil::test::alert_event;
 using vigil::test::at;
 using vigil::test::FakeIncidentStore;
 using vigil::test::flow_event;
+using vigil::test::rules_from;
 
 namespace {
-
-std::vector<CorrelationRule> rules_from(const std::string& yaml) {
-  CorrelationLoadReport report;
-  auto rules = parse_correlation_rules(yaml, "inline.yml", report);
-  INFO((report.errors.empty() ? std::string() : to_string(report.errors.front())));
-  REQUIRE(report.errors.empty());
-  return rules;
-}
 
 const std::string kSsh =
     "id: ssh-bruteforce\n"

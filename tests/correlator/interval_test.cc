@@ -15,6 +15,7 @@ using vigil::test::at;
 using vigil::test::FakeIncidentStore;
 using vigil::test::FakeStateStore;
 using vigil::test::flow_event;
+using vigil::test::rules_from;
 
 namespace {
 
@@ -27,14 +28,6 @@ const std::string kBeacon =
     "timespan: 30m\n"
     "condition: {gte: 10, interval_jitter_lte: 0.2}\n"
     "severity: high\n";
-
-std::vector<CorrelationRule> rules_from(const std::string& yaml) {
-  CorrelationLoadReport report;
-  auto rules = parse_correlation_rules(yaml, "inline.yml", report);
-  INFO((report.errors.empty() ? std::string() : to_string(report.errors.front())));
-  REQUIRE(report.ok());
-  return rules;
-}
 
 // A short flow that started at `second` and ended a second later (flow events carry the end time).
 Event flow_at(double second, uint64_t seq) {

@@ -16,6 +16,9 @@
 #include "vigil/core/interfaces.h"
 #include "vigil/core/ip.h"
 #include "vigil/core/time.h"
+#include "vigil/correlator/rule_loader.h"
+
+#include <catch2/catch.hpp>
 
 namespace vigil::test {
 
@@ -161,5 +164,14 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Rules from inline YAML; the test stops, showing the first error, when any rule does not load.
+inline std::vector<correlator::CorrelationRule> rules_from(const std::string& yaml) {
+  correlator::CorrelationLoadReport report;
+  auto rules = correlator::parse_correlation_rules(yaml, "inline.yml", report);
+  INFO((report.errors.empty() ? std::string() : to_string(report.errors.front())));
+  REQUIRE(report.ok());
+  return rules;
+}
 
 }  // namespace vigil::test

@@ -12,16 +12,9 @@ using vigil::test::alert_event;
 using vigil::test::FakeIncidentStore;
 using vigil::test::FakeStateStore;
 using vigil::test::flow_event;
+using vigil::test::rules_from;
 
 namespace {
-
-std::vector<CorrelationRule> rules_from(const std::string& yaml) {
-  CorrelationLoadReport report;
-  auto rules = parse_correlation_rules(yaml, "inline.yml", report);
-  INFO((report.errors.empty() ? std::string() : to_string(report.errors.front())));
-  REQUIRE(report.ok());
-  return rules;
-}
 
 std::string ssh_rule(const std::string& timespan = "120s") {
   return "id: ssh-bruteforce\ntitle: \"SSH brute force from {src_ip}\"\ntype: event_count\n"
