@@ -48,6 +48,7 @@ void Pipeline::stop() {
 }
 
 void Pipeline::consume(Event event) {
+  bool was_empty = false;
   {
     std::lock_guard lock(mutex_);
     ++stats_.events_received;
@@ -55,9 +56,12 @@ void Pipeline::consume(Event event) {
       ++stats_.queue_drops;
       return;
     }
+    was_empty = events_.empty();
     events_.push_back(std::move(event));
   }
-  wake_.notify_one();
+  // The pipeline thread takes the whole queue at once, so only the first event after a take
+  // needs to wake it; the rest would be wasted futex calls on the capture threads.
+  if (was_empty) wake_.notify_one();
 }
 
 void Pipeline::post(Task task) {

@@ -50,7 +50,10 @@ Result<RetentionReport> RocksStore::apply_retention(const RetentionPolicy& polic
     }
   }
 
-  // Incidents: only the time index before the cutoff is read; open incidents stay.
+  // Incidents: only the time index before the cutoff is read; open incidents stay. The incident
+  // lock is held until the batch is written, so a put() that reopens a closed incident meanwhile
+  // is not deleted by a decision taken on its old state (lock order: incident, then audit).
+  std::lock_guard incident_lock(impl_->incident_mutex);
   const std::string time_prefix = schema::incident_index_prefix(schema::IncidentIndex::time, "");
   const std::string time_end = time_prefix + schema::flipped_time(report.incident_cutoff);
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), cf[kIndex]));

@@ -87,7 +87,10 @@ TEST_CASE("attack corpus: scans raise scan incidents", "[cli][corpus][integratio
 }
 
 TEST_CASE("attack corpus: SSH password guessing is a brute force incident", "[cli][corpus][integration]") {
-  if (!have_corpus()) return;
+  if (!have_corpus()) {
+    WARN("no corpus at " << kPcaps.string() << "; skipped");
+    return;
+  }
   auto incidents = incidents_of({"attacks/bruteforce/zeek-ssh_sshguess.pcap"});
   INFO(describe(incidents));
   REQUIRE(incidents.size() == 1);
@@ -97,7 +100,10 @@ TEST_CASE("attack corpus: SSH password guessing is a brute force incident", "[cl
 }
 
 TEST_CASE("attack corpus: every web attack capture raises a web attack incident", "[cli][corpus][integration]") {
-  if (!have_corpus()) return;
+  if (!have_corpus()) {
+    WARN("no corpus at " << kPcaps.string() << "; skipped");
+    return;
+  }
   for (const char* capture : {"attacks/web/chrissanders-http_dvwa_directorytraversal.pcapng",
                               "attacks/web/chrissanders-http_dvwa_sqlinjection.pcapng",
                               "attacks/web/ndpi-WebattackSQLinj.pcap", "attacks/web/ndpi-sql_injection.pcap",
@@ -111,7 +117,10 @@ TEST_CASE("attack corpus: every web attack capture raises a web attack incident"
 }
 
 TEST_CASE("attack corpus: C2 and malware captures raise malware incidents", "[cli][corpus][integration]") {
-  if (!have_corpus()) return;
+  if (!have_corpus()) {
+    WARN("no corpus at " << kPcaps.string() << "; skipped");
+    return;
+  }
   for (const char* capture : {"attacks/c2/chrissanders-cryptowall4_c2.pcapng",
                               "attacks/c2/chrissanders-ek_to_cryptowall4.pcapng",
                               "attacks/c2/chrissanders-ratinfected.pcapng", "attacks/c2/ndpi-emotet.pcap",
@@ -123,7 +132,10 @@ TEST_CASE("attack corpus: C2 and malware captures raise malware incidents", "[cl
 }
 
 TEST_CASE("attack corpus: DNS and ICMP tunnels raise tunnel incidents", "[cli][corpus][integration]") {
-  if (!have_corpus()) return;
+  if (!have_corpus()) {
+    WARN("no corpus at " << kPcaps.string() << "; skipped");
+    return;
+  }
   auto dns = incidents_of({"attacks/tunnel/ndpi-dns-tunnel-iodine.pcap"});
   INFO(describe(dns));
   CHECK(any_of_rule(dns, "dns-tunnel", "src_ip=10.0.2.30"));
@@ -136,7 +148,10 @@ TEST_CASE("attack corpus: DNS and ICMP tunnels raise tunnel incidents", "[cli][c
 }
 
 TEST_CASE("attack corpus: ordinary mixed traffic raises few incidents", "[cli][corpus][integration]") {
-  if (!have_corpus()) return;
+  if (!have_corpus()) {
+    WARN("no corpus at " << kPcaps.string() << "; skipped");
+    return;
+  }
   std::vector<std::string> captures;
   for (const char* dir : {"mixed/zeek", "mixed/suricata-verify", "mixed/chrissanders"}) {
     for (const auto& entry : std::filesystem::directory_iterator(kPcaps / dir)) {

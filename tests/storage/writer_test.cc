@@ -1,6 +1,7 @@
 // The one writer: many producers' batches all land, each acknowledged once it is durable; a
 // store closed with batches queued writes them first; a read-only store refuses at once.
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <future>
 #include <thread>
 
@@ -59,12 +60,18 @@ TEST_CASE("batches from several threads kept in flight are all acknowledged and 
 TEST_CASE("the durability callback runs once per batch, after the batch is readable", "[storage]") {
   TempDir tmp;
   auto store = open_store(tmp.sub());
+  // Catch2 assertions are not thread-safe: the writer thread only records, the test thread checks.
+  std::atomic<int> calls{0};
+  std::atomic<bool> succeeded{false};
   std::promise<size_t> seen;
   store->append_async(batch(1, 7), [&](Result<void> done) {
-    REQUIRE(done);
-    seen.set_value(stored(*store));
+    succeeded = static_cast<bool>(done);
+    if (calls.fetch_add(1) == 0) seen.set_value(stored(*store));
   });
   CHECK(seen.get_future().get() == 7);
+  store.reset();  // the writer thread has finished: no later call can come
+  CHECK(succeeded);
+  CHECK(calls == 1);
 }
 
 TEST_CASE("closing the store writes every batch still queued", "[storage]") {
