@@ -1,5 +1,7 @@
 #include "packet_matcher.h"
 
+#include "app_protocol.h"
+#include "ip_options.h"
 #include "vigil/rules/flow_state.h"
 
 namespace vigil::rules {
@@ -48,6 +50,7 @@ bool packet_keywords_match(const Rule& rule, const Packet& packet) {
   if (rule.icode && (!icmp || !rule.icode->matches(packet.icmp_code))) return false;
   if (rule.icmp_id && (!icmp || !packet.has_icmp_echo_fields || packet.icmp_id != *rule.icmp_id)) return false;
   if (rule.icmp_seq && (!icmp || !packet.has_icmp_echo_fields || packet.icmp_seq != *rule.icmp_seq)) return false;
+  if (rule.ipopts != 0 && (ipv4_option_bits(packet.ip_header) & rule.ipopts) == 0) return false;
   for (const FlowbitOp& op : rule.flowbit_checks) {
     if (!flowbit_check(op, packet.flow_state)) return false;
   }

@@ -14,6 +14,7 @@
 #include "pcre_pattern.h"
 #include "port_set.h"
 #include "vigil/core/time.h"
+#include "vigil/rules/flow_state.h"
 #include "vigil/rules/rule_info.h"
 
 namespace vigil::rules {
@@ -163,19 +164,36 @@ struct FlowbitOp {
 };
 
 struct ThresholdSpec {
-  enum class Type : uint8_t { limit, threshold, both, detection_filter };
-  enum class Track : uint8_t { by_src, by_dst, by_rule, by_both };
+  enum class Type : uint8_t { limit, threshold, both, backoff, detection_filter };
+  enum class Track : uint8_t { by_src, by_dst, by_rule, by_both, by_flow };
   Type type = Type::limit;
   Track track = Track::by_src;
   uint32_t count = 1;
-  Duration window = 0;
+  uint32_t multiplier = 0;  // backoff: alert on match count, count*m, count*m^2, ...
+  Duration window = 0;      // backoff has none: its counter lives as long as the flow
 };
+
+// IPv4 option bits for `ipopts`, set from the options the header carries (Suricata's names).
+inline constexpr uint16_t kIpOptEol = 1u << 0;
+inline constexpr uint16_t kIpOptNop = 1u << 1;
+inline constexpr uint16_t kIpOptRr = 1u << 2;
+inline constexpr uint16_t kIpOptTs = 1u << 3;
+inline constexpr uint16_t kIpOptQs = 1u << 4;
+inline constexpr uint16_t kIpOptLsrr = 1u << 5;
+inline constexpr uint16_t kIpOptSsrr = 1u << 6;
+inline constexpr uint16_t kIpOptSatid = 1u << 7;
+inline constexpr uint16_t kIpOptSec = 1u << 8;
+inline constexpr uint16_t kIpOptCipso = 1u << 9;
+inline constexpr uint16_t kIpOptRtralt = 1u << 10;
+inline constexpr uint16_t kIpOptEsec = 1u << 11;
+inline constexpr uint16_t kIpOptAny = 0xffff;
 
 inline constexpr int kMaxExtractVars = 8;
 
 struct Rule {
   RuleInfo info;
   std::string app_proto;  // "http", "dns", ... when the header named an application protocol
+  AppProto app = AppProto::unknown;  // the flow must be recognised as this (when vigil can recognise it)
   uint8_t protos = kMaskAnyIp;
   AddressSet src;
   AddressSet dst;
@@ -187,6 +205,7 @@ struct Rule {
   StreamMode stream = StreamMode::both;
   std::optional<NumberCheck> dsize, ttl, itype, icode;
   std::optional<uint16_t> icmp_id, icmp_seq;
+  uint16_t ipopts = 0;  // kIpOpt* bit that must be set (kIpOptAny: any option); 0 = no check
   std::optional<FlagsCheck> flags;
   std::vector<FlowbitOp> flowbit_checks;
   std::vector<FlowbitOp> flowbit_actions;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "app_protocol.h"
 #include "classification.h"
+#include "ip_options.h"
 #include "payload_option_parser.h"
 #include "rule_lexer.h"
 #include "text_util.h"
@@ -43,6 +45,7 @@ constexpr std::string_view kIgnored[] = {
     "metadata", "reference",
     "tag",       // post-match logging of following packets
     "file_data", "file.data", "pkt_data",  // buffer selectors: all inspection is on the packet payload for now
+    "prefilter",  // picks the rule's prefilter keyword in Suricata: a speed hint that never changes a match
 };
 
 Result<NumberCheck> parse_number(std::string_view text) {
@@ -139,7 +142,10 @@ Result<void> RuleParser::parse_header(const RuleText& text, Rule& rule) {
   rule.protos = p->mask;
   if (proto == "tcp-pkt") rule.stream = StreamMode::packet_only;
   if (proto == "tcp-stream") rule.stream = StreamMode::stream_only;
-  if (p->app_layer) rule.app_proto = proto;
+  if (p->app_layer) {
+    rule.app_proto = proto;
+    rule.app = app_proto_by_name(proto);
+  }
   if (text.direction == "<>") {
     rule.bidirectional = true;
   } else if (text.direction != "->") {
@@ -208,6 +214,7 @@ Result<void> RuleParser::parse_threshold(std::string_view value, bool detection_
   ThresholdSpec spec;
   spec.type = detection_filter ? ThresholdSpec::Type::detection_filter : ThresholdSpec::Type::limit;
   bool have_type = detection_filter, have_track = false, have_count = false, have_seconds = false;
+  bool have_multiplier = false;
   const char* keyword = detection_filter ? "detection_filter" : "threshold";
   for (std::string_view item : split_trim(value, ',')) {
     const size_t space = item.find_first_of(" \t");
@@ -218,6 +225,7 @@ Result<void> RuleParser::parse_threshold(std::string_view value, bool detection_
       if (arg == "limit") spec.type = ThresholdSpec::Type::limit;
       else if (arg == "threshold") spec.type = ThresholdSpec::Type::threshold;
       else if (arg == "both") spec.type = ThresholdSpec::Type::both;
+      else if (arg == "backoff") spec.type = ThresholdSpec::Type::backoff;
       else return fail(ErrorCode::parse_error, std::string(keyword) + ": unknown type '" + std::string(arg) + "'");
     } else if (key == "track") {
       have_track = true;
@@ -225,6 +233,7 @@ Result<void> RuleParser::parse_threshold(std::string_view value, bool detection_
       else if (arg == "by_dst") spec.track = ThresholdSpec::Track::by_dst;
       else if (arg == "by_rule") spec.track = ThresholdSpec::Track::by_rule;
       else if (arg == "by_both") spec.track = ThresholdSpec::Track::by_both;
+      else if (arg == "by_flow") spec.track = ThresholdSpec::Track::by_flow;
       else return fail(ErrorCode::parse_error, std::string(keyword) + ": unknown track '" + std::string(arg) + "'");
     } else if (key == "count") {
       auto v = parse_u32("count", arg);
@@ -236,11 +245,24 @@ Result<void> RuleParser::parse_threshold(std::string_view value, bool detection_
       if (!v) return fail(v.error().with_context(keyword));
       spec.window = seconds(*v);
       have_seconds = true;
+    } else if (key == "multiplier" && !detection_filter) {
+      auto v = parse_u32("multiplier", arg);
+      if (!v || *v < 2) return fail(ErrorCode::parse_error, std::string(keyword) + ": bad multiplier '" + std::string(arg) + "'");
+      spec.multiplier = *v;
+      have_multiplier = true;
     } else {
       return fail(ErrorCode::parse_error, std::string(keyword) + ": unknown setting '" + std::string(item) + "'");
     }
   }
-  if (!have_type || !have_track || !have_count || !have_seconds) {
+  if (spec.type == ThresholdSpec::Type::backoff) {
+    // Suricata 8: backoff counts matches for the life of a flow, so it takes a multiplier, not seconds.
+    if (!have_track || !have_count || !have_multiplier || have_seconds) {
+      return fail(ErrorCode::parse_error, "threshold type backoff needs track, count and multiplier (no seconds)");
+    }
+    if (spec.track != ThresholdSpec::Track::by_flow) {
+      return fail(ErrorCode::parse_error, "threshold type backoff supports only track by_flow");
+    }
+  } else if (!have_type || !have_track || !have_count || !have_seconds || have_multiplier) {
     return fail(ErrorCode::parse_error, std::string(keyword) + " needs type, track, count and seconds");
   }
   rule.thresholds.push_back(spec);
@@ -346,6 +368,9 @@ std::variant<Rule, RuleIssue> RuleParser::parse(std::string_view text, const std
       } else {
         (name == "icmp_id" ? rule.icmp_id : rule.icmp_seq) = static_cast<uint16_t>(*v);
       }
+    } else if (name == "ipopts") {
+      if (auto bit = ip_option_by_name(trim(value))) rule.ipopts = *bit;
+      else r = fail(ErrorCode::parse_error, "unknown ipopts value '" + std::string(value) + "'");
     } else if (name == "flags") {
       auto f = parse_tcp_flags(value);
       if (f) rule.flags = *f;

@@ -27,7 +27,8 @@ bool ThresholdFilter::allow(uint32_t gid, uint32_t sid, const IpAddress& src, co
   packet.timestamp = time;
   packet.src = src;
   packet.dst = dst;
-  return table_->allow(it->second, rules_->impl().rule(it->second), packet);
+  // by_flow thresholds were applied by the scanner that owns the flow.
+  return table_->allow(it->second, rules_->impl().rule(it->second), packet, ThresholdTable::Scope::except_by_flow);
 }
 
 }  // namespace vigil::rules

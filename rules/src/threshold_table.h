@@ -1,6 +1,7 @@
-// ThresholdTable: per-scanner counters for `threshold` (limit / threshold / both) and
+// ThresholdTable: per-scanner counters for `threshold` (limit / threshold / both / backoff) and
 // `detection_filter`, keyed by rule and tracked address(es), windows measured on packet time.
-// Owned by one Scanner. Thread contract: one thread.
+// `track by_flow` counters live in the packet's FlowState instead (they die with the flow).
+// Owned by one Scanner or ThresholdFilter. Thread contract: one thread.
 #pragma once
 
 #include <cstdint>
@@ -8,14 +9,19 @@
 
 #include "rule.h"
 #include "u128.h"
+#include "vigil/rules/flow_state.h"
 #include "vigil/rules/packet.h"
 
 namespace vigil::rules {
 
 class ThresholdTable {
  public:
+  // Which of a rule's thresholds a call applies. A Scanner that defers thresholds to a
+  // ThresholdFilter still applies the by_flow ones: a flow and its counters belong to one worker.
+  enum class Scope : uint8_t { all, by_flow_only, except_by_flow };
+
   // Records one match of `rule` (index `rule_index`) and says whether it may raise an alert.
-  bool allow(uint32_t rule_index, const Rule& rule, const Packet& packet);
+  bool allow(uint32_t rule_index, const Rule& rule, const Packet& packet, Scope scope = Scope::all);
 
  private:
   struct Key {
@@ -32,18 +38,15 @@ class ThresholdTable {
       return static_cast<size_t>(h ^ (h >> 29));
     }
   };
-  struct Entry {
-    Timestamp first = 0;
-    Timestamp expires = 0;
-    uint32_t count = 0;
-    bool used = false;
-  };
   static constexpr size_t kPruneAbove = 1 << 16;
 
-  bool count(const ThresholdSpec& spec, Entry& entry, Timestamp now);
   void prune(Timestamp now);
 
-  std::unordered_map<Key, Entry, KeyHash> entries_;
+  std::unordered_map<Key, ThresholdCounter, KeyHash> entries_;
 };
+
+// Counts one match on `counter` under `spec` at `now`; true when it may alert (Suricata's rules for
+// each type).
+bool count_threshold(const ThresholdSpec& spec, ThresholdCounter& counter, Timestamp now);
 
 }  // namespace vigil::rules

@@ -1,0 +1,34 @@
+// Application-layer protocol recognition for rules whose header names one (`alert http ...`).
+// Suricata applies such a rule only once its app-layer has recognised the flow as that protocol;
+// this is the small part of that which needs no parser: the first bytes of a flow direction.
+// Called by the Scanner per packet; state lives in FlowState. Thread contract: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "vigil/rules/flow_state.h"
+#include "vigil/rules/packet.h"
+
+namespace vigil::rules {
+
+// The protocol a rule header names when this build can recognise it on the wire; unknown for
+// `tcp`, `ip`, ... and for application protocols it cannot recognise yet (those rules still match
+// on their transport, as before).
+AppProto app_proto_by_name(std::string_view name);
+
+// What the first payload bytes of a flow direction say.
+AppProto recognise_app_proto(std::string_view payload, bool to_server);
+
+// Updates the flow's application protocol with this packet (before the rules see it).
+// TCP follows Suricata's IDS mode: data is handed to the app-layer when the other side
+// acknowledges it, so a protocol recognised in one packet applies from the next packet of the other
+// direction on; a one-sided established stream (async) is handed over at once. UDP at once.
+void track_app_proto(const Packet& packet);
+
+// The flow's protocol as the rules of this packet see it.
+inline AppProto flow_app_proto(const Packet& packet) {
+  return packet.flow_state == nullptr ? AppProto::unknown : packet.flow_state->app_proto();
+}
+
+}  // namespace vigil::rules
