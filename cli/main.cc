@@ -10,6 +10,7 @@
 #include "exit_codes.h"
 #include "list_commands.h"
 #include "replay_command.h"
+#include "rules_command.h"
 #include "status_command.h"
 
 namespace {
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   app.footer("Run 'vigil COMMAND --help' for a command's options and examples.");
   int exit_code = vigil::cli::kExitOk;
   vigil::cli::add_replay_command(app, exit_code);
+  vigil::cli::add_rules_commands(app, exit_code);
   vigil::cli::add_alerts_commands(app, exit_code);
   vigil::cli::add_incidents_commands(app, exit_code);
   vigil::cli::add_admin_commands(app, exit_code);
