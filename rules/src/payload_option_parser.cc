@@ -40,10 +40,13 @@ bool word_number(std::string_view item, std::string_view word, int64_t& out) {
   return true;
 }
 
-Result<void> check_bytes(std::string_view keyword, const ByteRead& read) {
+// Suricata's byte_test parser sets no lower bound: a count of 0 loads (ET sid 2033326 has one) and
+// reads no value, so a string test never matches; byte_jump and byte_extract need at least 1.
+Result<void> check_bytes(std::string_view keyword, const ByteRead& read, int min = 1) {
   const int max = read.base == 0 ? 8 : 20;
-  if (read.bytes < 1 || read.bytes > max) {
-    return bad(keyword, "byte count " + std::to_string(read.bytes) + " is outside 1.." + std::to_string(max));
+  if (read.bytes < min || read.bytes > max) {
+    return bad(keyword, "byte count " + std::to_string(read.bytes) + " is outside " + std::to_string(min) + ".." +
+                            std::to_string(max));
   }
   return ok();
 }
@@ -233,7 +236,7 @@ Result<void> PayloadOptionParser::byte_test(std::string_view value) {
     if (f == ReadFlag::unsupported) return fail(ErrorCode::unsupported, "unsupported byte_test option 'dce'");
     if (f == ReadFlag::unknown) return bad("byte_test", "unknown flag '" + std::string(parts[i]) + "'");
   }
-  if (auto r = check_bytes("byte_test", step.read); !r) return r;
+  if (auto r = check_bytes("byte_test", step.read, 0); !r) return r;
   rule_.payload.emplace_back(step);
   return ok();
 }

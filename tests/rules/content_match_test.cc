@@ -155,6 +155,8 @@ TEST_CASE("byte_test, byte_jump and byte_extract", "[rules][content]") {
   CHECK(fires(rule("content:\"N\"; byte_extract:1,0,skip,relative,string; content:\"!\"; distance:skip; within:1;"),
               "N2ab!"));
   CHECK(fires(rule("content:\"|00|\"; byte_test:3,>,0x3FF,0,relative,string,hex;"), std::string("\x00", 1) + "4A0"));
+  // A count of 0 loads as in Suricata (ET Open has one) and reads no number, so it never matches.
+  CHECK_FALSE(fires(rule("content:\"id=\"; byte_test:0,>=,1,0,string,dec,relative;"), "id=12345"));
 }
 
 TEST_CASE("empty payload never matches payload rules but header rules still fire", "[rules][content]") {
