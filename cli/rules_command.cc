@@ -1,6 +1,7 @@
 #include "rules_command.h"
 
 #include <algorithm>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -63,7 +64,10 @@ int run_lint(const LintOptions& options) {
     std::cout << "Rules loaded: " << report.loaded << "\n"
               << "Rules skipped: " << report.issues.size() << "\n";
     if (!reasons.empty()) std::cout << "Skipped by reason:\n";
-    for (const auto& [reason, count] : reasons) std::cout << "  " << count << "  " << reason << "\n";
+    const size_t width = reasons.empty() ? 0 : std::to_string(reasons.front().second).size();
+    for (const auto& [reason, count] : reasons) {
+      std::cout << "  " << std::setw(static_cast<int>(width)) << count << "  " << reason << "\n";
+    }
   }
   return report.issues.empty() ? kExitOk : kExitFailure;
 }

@@ -35,7 +35,7 @@ std::string describe_flow(const rules::Packet& packet) {
 }
 
 std::string describe_matches(const std::vector<rules::OptionMatch>& matches) {
-  if (matches.empty()) return "no payload options";
+  if (matches.empty()) return "(the rule has no content or pcre to locate)";
   std::string out;
   for (const auto& m : matches) {
     if (!out.empty()) out += "; ";
