@@ -34,6 +34,8 @@ struct ReplayOptions {
   std::string zone = "offline";
   bool no_store = false;
   size_t workers = 1;
+  bool midstream = false;       // Suricata's stream.midstream
+  bool async_oneside = false;   // Suricata's stream.async-oneside
 };
 
 constexpr const char* kStateNextSeq = "pipeline.next_seq";
@@ -138,8 +140,10 @@ int run_replay(const ReplayOptions& options) {
     }
     sensors::WorkerPoolOptions pool_options;
     pool_options.workers = options.workers;
-    sensors::WorkerPool pool({options.sensor, options.zone}, loaded->signatures, pipeline, sensors::ProcessorOptions{},
-                             pool_options);
+    sensors::ProcessorOptions processing;
+    processing.flows.midstream = options.midstream;
+    processing.flows.async_oneside = options.async_oneside;
+    sensors::WorkerPool pool({options.sensor, options.zone}, loaded->signatures, pipeline, processing, pool_options);
     sensors::RawPacket raw;
     uint64_t packets = 0;
     while (!g_interrupted && !pipeline.failure()) {
@@ -219,6 +223,12 @@ void add_replay_command(CLI::App& app, int& exit_code) {
                   "Worker threads; each flow is handled by one of them. The events are the same for any N")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{256}));
+  cmd->add_flag("--midstream", options->midstream,
+                "Take a TCP connection whose handshake was not captured as established (Suricata's "
+                "stream.midstream=true); without it flow:established needs the handshake");
+  cmd->add_flag("--async-oneside", options->async_oneside,
+                "Only one direction of each connection is captured: a handshake completes without the "
+                "other side's packet (Suricata's stream.async-oneside=true)");
   cmd->add_option("pcap", options->pcaps, "Capture files (pcap or pcapng)")->required()->check(CLI::ExistingFile);
   cmd->callback([options, &exit_code] { exit_code = run_replay(*options); });
 }

@@ -142,7 +142,8 @@ void read_sensors(Reader& r, const YAML::Node& node, DaemonConfig& config) {
   for (size_t i = 0; i < node.size(); ++i) {
     const YAML::Node s = node[i];
     const std::string field = "sensors[" + std::to_string(i) + "]";
-    if (!r.check_map(s, field, {"name", "zone", "interface", "snaplen", "buffer_mb", "bpf", "promiscuous", "workers"})) {
+    if (!r.check_map(s, field, {"name", "zone", "interface", "snaplen", "buffer_mb", "bpf", "promiscuous", "workers",
+                                 "midstream", "async_oneside"})) {
       continue;
     }
     SensorConfig sensor;
@@ -153,6 +154,8 @@ void read_sensors(Reader& r, const YAML::Node& node, DaemonConfig& config) {
     r.number(s, field, "buffer_mb", sensor.buffer_mb, 1, 4096);
     r.string(s, field, "bpf", sensor.bpf, false);
     r.boolean(s, field, "promiscuous", sensor.promiscuous);
+    r.boolean(s, field, "midstream", sensor.midstream);
+    r.boolean(s, field, "async_oneside", sensor.async_oneside);
     r.number(s, field, "workers", sensor.workers, 1, 256);
     if (sensor.workers > 1) {
       // The live path cannot swap rules into a WorkerPool yet (see daemon/README.md).

@@ -31,6 +31,8 @@ struct SensorConfig {
   std::string bpf;
   bool promiscuous = true;
   size_t workers = 1;  // only 1 is built: the live path uses one PacketProcessor per sensor
+  bool midstream = false;      // Suricata's stream.midstream: a TCP flow without handshake is established
+  bool async_oneside = false;  // Suricata's stream.async-oneside: one direction of each flow on this link
 };
 
 // Who gets which role on the Unix socket: a uid, or a gid (primary group of the caller).

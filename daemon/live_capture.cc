@@ -20,13 +20,20 @@ namespace asio = boost::asio;
 namespace {
 constexpr Duration kHousekeeping = seconds(1);
 constexpr Duration kStatsInterval = seconds(30);
+
+sensors::ProcessorOptions processing_options(const SensorConfig& config) {
+  sensors::ProcessorOptions options;
+  options.flows.midstream = config.midstream;
+  options.flows.async_oneside = config.async_oneside;
+  return options;
+}
 }  // namespace
 
 struct LiveCapture::Impl {
   Impl(const SensorConfig& sensor_config, std::shared_ptr<const rules::RuleSet> rules, EventSink& sink,
        const Clock& c)
       : config(sensor_config),
-        processor({config.name, config.zone}, std::move(rules), sink, sensors::ProcessorOptions{}),
+        processor({config.name, config.zone}, std::move(rules), sink, processing_options(sensor_config)),
         clock(c),
         timer(io),
         work(asio::make_work_guard(io)) {}

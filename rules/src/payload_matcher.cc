@@ -42,8 +42,9 @@ int64_t clamp_index(int64_t v, size_t size) {
 
 }  // namespace
 
-bool PayloadMatcher::matches(const Rule& rule, std::string_view buffer) {
+bool PayloadMatcher::matches(const Rule& rule, std::string_view buffer, int64_t origin) {
   buffer_ = buffer;
+  origin_ = origin;
   budget_ = kStepBudget;
   discontinue_ = false;
   return match_from(rule, 0, 0);
@@ -89,8 +90,8 @@ bool PayloadMatcher::content(const Rule& rule, const ContentStep& c, size_t inde
     lo = static_cast<int64_t>(cursor) + distance;
     if (c.within) hi = std::min(hi, lo + resolve(*c.within));
   }
-  if (c.offset) lo = std::max(lo, resolve(*c.offset));
-  if (c.depth) hi = std::min(hi, (c.offset ? resolve(*c.offset) : 0) + resolve(*c.depth));
+  if (c.offset) lo = std::max(lo, resolve(*c.offset) - origin_);
+  if (c.depth) hi = std::min(hi, (c.offset ? resolve(*c.offset) : 0) + resolve(*c.depth) - origin_);
   if (c.startswith) {
     lo = 0;
     hi = static_cast<int64_t>(n);

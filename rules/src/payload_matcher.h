@@ -18,7 +18,9 @@ class PayloadMatcher {
   // Suricata's inspection recursion limit is of the same order.
   static constexpr uint32_t kStepBudget = 3000;
 
-  bool matches(const Rule& rule, std::string_view buffer);
+  // `origin` is where buffer[0] sits in the inspected whole (a reassembled stream's window starts
+  // `origin` bytes into the stream): absolute content offset/depth count from the whole's start.
+  bool matches(const Rule& rule, std::string_view buffer, int64_t origin = 0);
 
  private:
   bool match_from(const Rule& rule, size_t index, size_t cursor);
@@ -31,6 +33,7 @@ class PayloadMatcher {
 
   PcreMatchData pcre_data_;
   std::string_view buffer_;
+  int64_t origin_ = 0;
   int64_t vars_[kMaxExtractVars] = {};
   uint32_t budget_ = 0;
   bool discontinue_ = false;  // an independent (non-relative) keyword failed: no retry can help

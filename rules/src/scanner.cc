@@ -115,7 +115,7 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
 }
 
 void Scanner::scan_stream(const Packet& packet, StreamContext& stream, std::string_view history,
-                          std::string_view data, std::vector<const RuleInfo*>& alerts) {
+                          std::string_view data, std::vector<const RuleInfo*>& alerts, uint64_t history_offset) {
   const RuleSetImpl& impl = rules_->impl();
   ScannerState& st = *state_;
   const HsDatabase& db = impl.stream_database();
@@ -127,8 +127,10 @@ void Scanner::scan_stream(const Packet& packet, StreamContext& stream, std::stri
     stream.stream_ = opened;
     stream.database_ = db.get();
     stream.scanned_ = 0;
+    history_offset += history.size();
     history = {};  // bytes before the (re)open are not in the stream's state either
   }
+  const auto origin = static_cast<int64_t>(history_offset);
   const uint64_t begin = stream.scanned_;
   if (++st.stream_epoch == 0) {  // wrapped: old stamps could look current
     std::fill(st.stream_seen.begin(), st.stream_seen.end(), 0);
@@ -169,9 +171,9 @@ void Scanner::scan_stream(const Packet& packet, StreamContext& stream, std::stri
     const RuleInfo& info = impl.info(rule);
     if (std::find(alerts.begin(), alerts.end(), &info) != alerts.end()) return;  // this packet matched it
     if (!header_matches(rule, packet) || !packet_keywords_match(rule, packet)) return;
-    if (!st.payload.matches(rule, buffer)) return;
+    if (!st.payload.matches(rule, buffer, origin)) return;
     // A match inside history alone was reported with the segment that completed it.
-    if (needs_new_bytes && st.payload.matches(rule, history)) return;
+    if (needs_new_bytes && st.payload.matches(rule, history, origin)) return;
     apply_flowbit_actions(rule, packet);
     if (!rule.thresholds.empty() && !defer_thresholds_ && !st.thresholds.allow(index, rule, packet)) return;
     if (info.action == "pass") {

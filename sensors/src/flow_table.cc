@@ -152,6 +152,7 @@ void FlowTable::sweep() {
 
 void FlowTable::end_flow(FlowList::iterator it, EndReason reason) {
   Flow& flow = *it;
+  if (end_hook_) end_hook_(flow);
   Event event;
   event.type = EventType::flow;
   event.timestamp = flow.end;
@@ -243,6 +244,9 @@ void FlowTable::update_tcp_state(Flow& flow, uint8_t flags, bool to_server, bool
       if (options_.midstream) flow.state = FlowStateKind::established;
     } else if (flow.synack_seen && to_server && ack && !syn) {
       flow.state = FlowStateKind::established;  // the handshake's final ACK
+    } else if (options_.async_oneside && ack && !syn &&
+               (to_server ? flow.syn_seen && !flow.synack_seen : flow.synack_seen)) {
+      flow.state = FlowStateKind::established;  // the other direction is not on this link
     }
   }
   if (flow.state == FlowStateKind::established) flow.reached_established = true;

@@ -17,6 +17,33 @@ PacketProcessor::PacketProcessor(SensorIdentity identity, std::shared_ptr<const 
       flows_(sink, identity_, options.flows),
       defrag_(options.defrag) {
   set_rules(std::move(rules));
+  flows_.set_end_hook([this](Flow& flow) { inspect_held_stream(flow); });
+}
+
+void PacketProcessor::inspect_held_stream(Flow& flow) {
+  if (!scanner_ || !flow.tcp) return;
+  // No packet carries this data any more: a pseudo packet of the flow, at its last packet time,
+  // stands for each direction (as Suricata's flow-end pseudo packets do).
+  for (const bool to_server : {true, false}) {
+    rules::Packet packet;
+    packet.timestamp = flow.end;
+    packet.ip_version = flow.client_ip().is_v4() ? 4 : 6;
+    packet.src = to_server ? flow.client_ip() : flow.server_ip();
+    packet.dst = to_server ? flow.server_ip() : flow.client_ip();
+    packet.src_port = to_server ? flow.client_port() : flow.server_port();
+    packet.dst_port = to_server ? flow.server_port() : flow.client_port();
+    packet.proto = flow.proto;
+    packet.flow_id = flow.flow_id;
+    packet.to_server = to_server;
+    packet.established = flow.reached_established;
+    packet.flow_state = &flow.detection;
+    end_matches_.clear();
+    streams_->flush(flow, *scanner_, to_server, packet, end_matches_);
+    for (const rules::RuleInfo* rule : end_matches_) {
+      emit_alert(*rule, packet);
+      flow.alerted = true;
+    }
+  }
 }
 
 PacketProcessor::~PacketProcessor() = default;

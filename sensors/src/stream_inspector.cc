@@ -30,8 +30,21 @@ void StreamInspector::inspect(Flow& flow, const rules::Packet& packet, rules::Sc
   alerts_ = nullptr;
 }
 
-void StreamInspector::on_stream_data(rules::StreamContext& detect, std::string_view history, std::string_view data) {
-  scanner_->scan_stream(*packet_, detect, history, data, *alerts_);
+void StreamInspector::flush(Flow& flow, rules::Scanner& scanner, bool to_server, rules::Packet& packet,
+                            std::vector<const rules::RuleInfo*>& alerts) {
+  if (!flow.tcp) return;
+  packet_ = &packet;
+  scanner_ = &scanner;
+  alerts_ = &alerts;
+  flow.tcp->direction(to_server).flush(options_, stats_, *this);
+  packet_ = nullptr;
+  scanner_ = nullptr;
+  alerts_ = nullptr;
+}
+
+void StreamInspector::on_stream_data(rules::StreamContext& detect, std::string_view history, std::string_view data,
+                                     uint64_t history_offset) {
+  scanner_->scan_stream(*packet_, detect, history, data, *alerts_, history_offset);
 }
 
 }  // namespace vigil::sensors

@@ -22,7 +22,14 @@ class StreamInspector final : public StreamConsumer {
   void inspect(Flow& flow, const rules::Packet& packet, rules::Scanner& scanner,
                std::vector<const rules::RuleInfo*>& alerts);
 
-  void on_stream_data(rules::StreamContext& detect, std::string_view history, std::string_view data) override;
+  // The flow ends: inspects the data each direction still holds behind a hole (TcpReassembler::
+  // flush) and appends what matches, for `direction` (to_server, then to_client) as `packet`'s
+  // own stream matches would be. The pseudo packet carries the flow's addresses, ports and state.
+  void flush(Flow& flow, rules::Scanner& scanner, bool to_server, rules::Packet& packet,
+             std::vector<const rules::RuleInfo*>& alerts);
+
+  void on_stream_data(rules::StreamContext& detect, std::string_view history, std::string_view data,
+                      uint64_t history_offset) override;
 
   const StreamStats& stats() const { return stats_; }
 

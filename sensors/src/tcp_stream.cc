@@ -36,6 +36,13 @@ void TcpReassembler::on_peer_ack(uint32_t ack) {
   has_peer_ack_ = true;
 }
 
+void TcpReassembler::flush(const StreamOptions& options, StreamStats& stats, StreamConsumer& consumer) {
+  while (has_pending() && !depth_reached_) {
+    skip_gap(stats);
+    drain(options, stats, consumer);
+  }
+}
+
 void TcpReassembler::release(StreamStats& stats) {
   account(stats, -static_cast<int64_t>(pending_bytes_));
   pending_.reset();
@@ -187,7 +194,7 @@ void TcpReassembler::deliver(std::string_view data, const StreamOptions& options
       ++stats.depth_reached;
     }
   }
-  consumer.on_stream_data(detect_, std::string_view(history_.get(), history_len_), data);
+  consumer.on_stream_data(detect_, std::string_view(history_.get(), history_len_), data, offset_ - history_len_);
   offset_ += data.size();
   stats.bytes += data.size();
   if (depth_reached_) {  // nothing more will be inspected: give the memory back now

@@ -106,19 +106,50 @@ TEST_CASE("flow table: a first-seen SYN-ACK makes its receiver the client", "[se
 }
 
 TEST_CASE("flow table: midstream pickup", "[sensors][flow]") {
-  SECTION("on by default: established from the first packet") {
+  SECTION("off by default, as Suricata: a flow without handshake never becomes established") {
     Table t;
+    t.feed(tcp_c2s(kPsh | kAck, seconds(1), "data"));
+    CHECK_FALSE(t.last.established);
+    CHECK(t.last.to_server);
+    t.feed(tcp_s2c(kAck, seconds(1) + 5));
+    CHECK_FALSE(t.last.established);
+  }
+  SECTION("on: established from the first packet") {
+    FlowTableOptions options;
+    options.midstream = true;
+    Table t(options);
     t.feed(tcp_c2s(kPsh | kAck, seconds(1), "data"));
     CHECK(t.last.established);
     CHECK(t.last.to_server);
   }
-  SECTION("off: a flow without handshake never becomes established") {
+}
+
+TEST_CASE("flow table: async-oneside completes a handshake seen from one side", "[sensors][flow]") {
+  SECTION("client side only: SYN then ACK without the SYN-ACK") {
+    for (const bool async : {false, true}) {
+      FlowTableOptions options;
+      options.async_oneside = async;
+      Table t(options);
+      t.feed(tcp_c2s(kSyn, seconds(1)));
+      t.feed(tcp_c2s(kAck, seconds(1) + 10));
+      t.feed(tcp_c2s(kPsh | kAck, seconds(1) + 20, "GET /"));
+      CHECK(t.last.established == async);
+    }
+  }
+  SECTION("server side only: SYN-ACK then the server's data") {
     FlowTableOptions options;
-    options.midstream = false;
+    options.async_oneside = true;
     Table t(options);
-    t.feed(tcp_c2s(kPsh | kAck, seconds(1), "data"));
+    t.feed(tcp_s2c(kSyn | kAck, seconds(1)));
     CHECK_FALSE(t.last.established);
-    t.feed(tcp_s2c(kAck, seconds(1) + 5));
+    t.feed(tcp_s2c(kPsh | kAck, seconds(1) + 10, "HTTP/1.1 200"));
+    CHECK(t.last.established);
+    CHECK_FALSE(t.last.to_server);
+  }
+  SECTION("a client ACK before any SYN-ACK is not enough without it") {
+    Table t;
+    t.feed(tcp_c2s(kSyn, seconds(1)));
+    t.feed(tcp_c2s(kAck, seconds(1) + 10));
     CHECK_FALSE(t.last.established);
   }
 }
@@ -193,7 +224,9 @@ TEST_CASE("flow table: a SYN on a closed flow's 5-tuple starts a new flow", "[se
 }
 
 TEST_CASE("flow table: timeouts by state on packet time", "[sensors][flow]") {
-  Table t;
+  FlowTableOptions options;
+  options.midstream = true;  // the data packet below starts an established flow
+  Table t(options);
   t.feed(tcp_c2s(kSyn, seconds(100)));  // new: 30 s
   const uint64_t syn_flow = t.last.flow_id;
   t.feed(udp_pkt(kClient, 5000, kServer, 53, seconds(100)));

@@ -26,13 +26,16 @@ constexpr uint32_t kServerIsn = 5000;
 // Records what a reassembler hands on, as one string per delivery.
 class Recorder final : public StreamConsumer {
  public:
-  void on_stream_data(rules::StreamContext&, std::string_view history, std::string_view data) override {
+  void on_stream_data(rules::StreamContext&, std::string_view history, std::string_view data,
+                      uint64_t history_offset) override {
     deliveries.emplace_back(data);
     histories.emplace_back(history);
+    history_offsets.push_back(history_offset);
     stream += data;
   }
   std::vector<std::string> deliveries;
   std::vector<std::string> histories;
+  std::vector<uint64_t> history_offsets;
   std::string stream;
 };
 
@@ -85,12 +88,12 @@ struct Replayed {
 };
 
 // Writes the frames as a capture, replays it through a PacketProcessor and returns its alerts.
-Replayed replay(const std::vector<TimedFrame>& frames, ProcessorOptions options = {}) {
+Replayed replay(const std::vector<TimedFrame>& frames, ProcessorOptions options = {}, const char* rules = kRules) {
   TempDir dir;
   const std::string path = dir.file("stream.pcap");
   write_pcap(path, kLinkEthernet, frames);
   rules::RuleLoadReport report;
-  auto rule_set = rules::compile_rule_text(kRules, "test.rules", rules::RuleVariables::suricata_defaults(), report);
+  auto rule_set = rules::compile_rule_text(rules, "test.rules", rules::RuleVariables::suricata_defaults(), report);
   REQUIRE(rule_set.has_value());
   REQUIRE(report.issues.empty());
   FakeEventSink sink;
@@ -164,6 +167,7 @@ TEST_CASE("stream: a hole the receiver acknowledged is a gap; data after it cont
   CHECK(d.stats.gaps == 1);
   CHECK(d.stats.gap_bytes == 7);
   CHECK(d.out.histories.back().empty());  // nothing joins across the hole
+  CHECK(d.out.history_offsets == std::vector<uint64_t>{0, 14});  // stream positions count the hole
   CHECK(d.r.offset() == 19);
 }
 
@@ -258,4 +262,30 @@ TEST_CASE("stream: nothing matches across a gap", "[sensors][stream][integration
                                              {seconds(4), c2s(kPsh | kAck, 14, "after")}}));
   CHECK(result.alerts.empty());
   CHECK(result.stats.stream.gaps == 1);
+}
+
+TEST_CASE("stream: absolute offset and depth count from the start of the stream, not of the window",
+          "[sensors][stream][integration]") {
+  // Four 1000-byte segments; "MARK" sits at stream byte 3500 (byte 500 of the fourth segment). The
+  // fourth segment is inspected with the 2048 bytes before it, a window starting at stream byte
+  // 952, where MARK is at window byte 2548. Stream-only rules, so a packet match cannot stand in
+  // for the stream one.
+  const char* rules =
+      "alert tcp any any -> any any (msg:\"at 3500\"; flow:to_server,only_stream; content:\"MARK\"; "
+      "offset:3500; depth:4; sid:11;)\n"
+      "alert tcp any any -> any any (msg:\"at the window's 2548\"; flow:to_server,only_stream; "
+      "content:\"MARK\"; offset:2548; depth:4; sid:12;)\n"
+      "alert tcp any any -> any any (msg:\"ends too late\"; flow:to_server,only_stream; content:\"MARK\"; "
+      "depth:3503; sid:13;)\n"
+      "alert tcp any any -> any any (msg:\"wide\"; flow:to_server,only_stream; content:\"MARK\"; "
+      "offset:3000; depth:1000; sid:14;)\n";
+  std::string fourth(1000, 'd');
+  fourth.replace(500, 4, "MARK");
+  const auto result = replay(with_handshake({{seconds(2), c2s(kPsh | kAck, 0, std::string(1000, 'a'))},
+                                             {seconds(3), c2s(kPsh | kAck, 1000, std::string(1000, 'b'))},
+                                             {seconds(4), c2s(kPsh | kAck, 2000, std::string(1000, 'c'))},
+                                             {seconds(5), c2s(kPsh | kAck, 3000, fourth)}}),
+                             {}, rules);
+  CHECK(result.sids() == std::vector<uint32_t>{11, 14});
+  for (const auto& alert : result.alerts) CHECK(alert.timestamp == seconds(5));
 }

@@ -3,6 +3,7 @@
 // Thread contract: one thread; the RuleSet it holds may be shared.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -30,7 +31,9 @@ class Scanner {
   // Scans `data`, the next in-order bytes of the TCP stream direction `packet` travels in (one
   // segment's new bytes), through the stream-mode database, continuing `stream`. `history` is the
   // stream just before `data` (the reassembler's recent window, empty after a gap); candidates are
-  // verified against history + data, whose first byte is offset 0 for absolute positions.
+  // verified against history + data. `history_offset` is where history's first byte sits in the
+  // stream (bytes since the stream's first byte, gaps included), so absolute `offset`/`depth`
+  // count from the start of the stream, as Suricata's do, not from the start of the window.
   // What is reported, so that no stream data alerts twice:
   //  - rules that inspect packets too: a fast pattern occurrence that began before `data` (split
   //    across segments), or a content chain that needs bytes of earlier segments and did not match
@@ -39,7 +42,7 @@ class Scanner {
   // Rules already in `alerts` (this packet's own matches) are not added again; `alerts` stays
   // ordered by (priority, sid).
   void scan_stream(const Packet& packet, StreamContext& stream, std::string_view history, std::string_view data,
-                   std::vector<const RuleInfo*>& alerts);
+                   std::vector<const RuleInfo*>& alerts, uint64_t history_offset = 0);
 
   // Deferred: rules with `threshold` / `detection_filter` alert on every match and the caller
   // applies a ThresholdFilter to the merged alerts (parallel workers). Off by default.

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <unordered_set>
@@ -30,8 +31,13 @@ struct FlowTableOptions {
   // Timeouts are checked when packet time has advanced by this much since the last check.
   Duration sweep_interval = seconds(1);
   size_t max_flows = 1'000'000;  // at the cap the least recently active flow is evicted ("forced")
-  // A TCP flow first seen without its SYN is taken as established (midstream pickup).
-  bool midstream = true;
+  // Suricata's stream.midstream: a TCP flow first seen without its SYN is taken as established
+  // (midstream pickup). Off, as in Suricata: flow:established needs a seen handshake.
+  bool midstream = false;
+  // Suricata's stream.async-oneside: only one direction is captured (asymmetric routing), so a
+  // handshake completes without the other side's packet: the client's ACK after its SYN, or the
+  // server's ACK after its SYN-ACK, establishes the flow.
+  bool async_oneside = false;
 };
 
 struct FlowTableStats {
@@ -119,6 +125,10 @@ class FlowTable {
   // Ends every flow with reason "shutdown" (end of capture), in (end time, flow id) order.
   void flush_all();
 
+  // Called with each flow just before it ends, whatever the reason, and before its flow event:
+  // the last moment its state (held stream data) can still be inspected.
+  void set_end_hook(std::function<void(Flow&)> hook) { end_hook_ = std::move(hook); }
+
   size_t size() const { return index_.size(); }
   Timestamp now() const { return now_; }
   const FlowTableStats& stats() const { return stats_; }
@@ -162,6 +172,7 @@ class FlowTable {
   Timestamp last_sweep_ = 0;
   bool has_time_ = false;
   std::vector<FlowList::iterator> ending_;  // reused by sweep() and flush_all()
+  std::function<void(Flow&)> end_hook_;
   FlowTableStats stats_;
 };
 

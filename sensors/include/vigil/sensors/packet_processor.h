@@ -93,6 +93,8 @@ class PacketProcessor {
   bool reassemble(DecodeResult& result, rules::Packet& packet, uint32_t& packet_bytes);
   void maybe_emit_stats(Timestamp now);
   void emit_alert(const rules::RuleInfo& rule, const rules::Packet& packet);
+  // A flow ends: the stream data it still holds behind a hole is inspected (FlowTable end hook).
+  void inspect_held_stream(Flow& flow);
 
   SensorIdentity identity_;
   EventSink& sink_;
@@ -107,6 +109,7 @@ class PacketProcessor {
   Timestamp next_stats_ = 0;  // packet time of the next stats event; 0 until the first packet
   std::optional<rules::Scanner> scanner_;
   std::vector<const rules::RuleInfo*> matches_;  // reused per packet
+  std::vector<const rules::RuleInfo*> end_matches_;  // reused per ending flow (may end inside process())
   std::map<std::string, uint64_t, std::less<>> anomaly_events_by_kind_;
   uint64_t untracked_fragments_ = 0;
   uint64_t alerts_ = 0;

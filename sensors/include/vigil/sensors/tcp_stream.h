@@ -49,10 +49,12 @@ struct StreamStats {
   uint64_t memory_peak = 0;
 };
 
-// Where in-order bytes go: `history` is the stream just before `data` (empty after a gap).
+// Where in-order bytes go: `history` is the stream just before `data` (empty after a gap), and
+// `history_offset` where history's first byte sits in the direction's stream (gaps included).
 class StreamConsumer {
  public:
-  virtual void on_stream_data(rules::StreamContext& detect, std::string_view history, std::string_view data) = 0;
+  virtual void on_stream_data(rules::StreamContext& detect, std::string_view history, std::string_view data,
+                              uint64_t history_offset) = 0;
 
  protected:
   ~StreamConsumer() = default;
@@ -69,6 +71,10 @@ class TcpReassembler {
   // A segment of this direction (`seq` is the sequence number of payload[0]).
   void add(uint32_t seq, std::string_view payload, const StreamOptions& options, StreamStats& stats,
            StreamConsumer& consumer);
+  // The flow ends: whatever still waits behind a hole is inspected now. Each remaining hole
+  // becomes a gap (counted; nothing matches across it) and the data after it goes to `consumer`
+  // in sequence order, within the depth limit, as if the hole had been acknowledged.
+  void flush(const StreamOptions& options, StreamStats& stats, StreamConsumer& consumer);
   // Frees what it holds (flow end) and takes it off stats.memory.
   void release(StreamStats& stats);
 
