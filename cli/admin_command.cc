@@ -1,9 +1,11 @@
 #include "admin_command.h"
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "daemon_client.h"
 #include "exit_codes.h"
 #include "paths.h"
 #include "table.h"
@@ -15,6 +17,7 @@ namespace {
 struct AdminOptions {
   std::string data_dir = default_data_dir();
   std::string to;
+  std::string socket = default_socket_path();
   bool json = false;
 };
 
@@ -40,9 +43,26 @@ std::string human_bytes(uint64_t bytes) {
 
 std::string time_or_dash(const std::optional<Timestamp>& ts) { return ts ? format_timestamp(*ts).substr(0, 19) : "-"; }
 
+// The data dir is held by a running vigild: it writes the checkpoint (admin.backup, admin role, audited).
+int backup_through_daemon(const AdminOptions& options, const std::string& locked) {
+  auto client = DaemonClient::connect(options.socket);
+  if (!client) return usage_error(locked + "; and " + client.error().message);
+  std::error_code ec;
+  // vigild's working dir is not ours: send absolute paths.
+  const std::string to = std::filesystem::absolute(options.to, ec).lexically_normal().string();
+  const std::string data_dir = std::filesystem::absolute(options.data_dir, ec).lexically_normal().string();
+  auto done = client->call("admin.backup", {{"to", to}, {"data_dir", data_dir}});
+  if (!done) return runtime_error(done.error().message);
+  std::cout << "Backup of " << options.data_dir << " written to " << options.to << " by vigild\n";
+  return kExitOk;
+}
+
 int backup(const AdminOptions& options) {
   if (options.to.empty()) return usage_error("admin backup: --to DIR is required");
   auto store = open_store(options.data_dir, false);
+  if (!store && store.error().message.find(storage::kLockedByWriter) != std::string::npos) {
+    return backup_through_daemon(options, store.error().message);
+  }
   if (!store) return usage_error(store.error().message);
   if (auto done = (*store)->checkpoint(options.to); !done) {
     return done.error().code == ErrorCode::invalid_argument ? usage_error(done.error().message)
@@ -132,7 +152,11 @@ void add_admin_commands(CLI::App& app, int& exit_code) {
   CLI::App* backup_cmd = admin->add_subcommand("backup", "Write a consistent copy of the data dir (a RocksDB checkpoint)");
   data_dir(backup_cmd);
   backup_cmd->add_option("--to", options->to, "New directory for the copy (must not exist)")->required();
+  backup_cmd->add_option("--socket", options->socket, "vigild's control socket ($VIGIL_SOCKET), used when vigild holds the data dir")
+      ->capture_default_str();
   backup_cmd->footer("The copy is a data dir of its own: `vigil alerts list --data-dir DIR` reads it.\n"
+                     "While vigild runs on the data dir, vigild writes the copy (admin role; audited);\n"
+                     "the copy then belongs to vigild's user.\n"
                      "Example:\n  vigil admin backup --to /backup/vigil-2026-03-02");
   backup_cmd->callback([options, &exit_code] { exit_code = backup(*options); });
 

@@ -1,6 +1,6 @@
-// `vigil admin backup|check|stats`: operations on a data dir. For now they open the data dir
-// themselves (backup read-write, so no daemon may hold it; check and stats read-only); once the
-// daemon exists, backup goes through its control API so it can run while the daemon writes.
+// `vigil admin backup|check|stats`: operations on a data dir. check and stats open it read-only;
+// backup opens it read-write, and when a running vigild holds it, asks vigild over its control
+// socket (admin.backup) to write the checkpoint instead.
 // Thread contract: main thread.
 #pragma once
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "vigil/core/eve_json.h"
@@ -227,6 +228,7 @@ void ControlApi::dispatch(const Caller& caller, const std::string& method, const
     out["first_broken"] = verdict->first_broken ? json(*verdict->first_broken) : json();
     return reply(result_line(id, std::move(out)));
   }
+  if (method == "admin.backup") return reply(backup(caller, params, id));
   if (method == "rules.reload") {
     if (!hooks_.reload_rules) return reply(error_line(id, rpc_error::kInternal, "rule reload is not wired"));
     hooks_.reload_rules([this, caller, params, id, reply](Result<std::string> outcome) {
@@ -242,6 +244,30 @@ void ControlApi::dispatch(const Caller& caller, const std::string& method, const
     return;
   }
   change_incident(caller, method, params, id, std::move(reply));
+}
+
+std::string ControlApi::backup(const Caller& caller, const json& params, const json& id) {
+  // The daemon's working dir is not the caller's: only absolute paths mean the same to both.
+  const std::string to = req_string(params, "to");
+  if (!std::filesystem::path(to).is_absolute()) throw BadParams{"'to' must be an absolute path"};
+  // The caller names the dir it means to back up, so a socket that leads to another daemon's store
+  // is refused instead of copying the wrong dir.
+  if (auto data_dir = opt_string(params, "data_dir")) {
+    std::error_code ec;
+    if (!std::filesystem::equivalent(*data_dir, store_.dir(), ec)) {
+      throw BadParams{"this vigild's data dir is " + store_.dir() + ", not " + *data_dir};
+    }
+  }
+  // On the control thread: a checkpoint flushes the memtables and hard-links table files, which
+  // takes well under a second and must not stall the pipeline's ingest.
+  auto done = store_.checkpoint(to);
+  audit(caller, "admin.backup", params, done ? "written" : "failed: " + done.error().message);
+  if (!done) {
+    return error_line(id, done.error().code == ErrorCode::invalid_argument ? rpc_error::kInvalidParams
+                                                                           : rpc_error::kFailed,
+                      done.error().message);
+  }
+  return result_line(id, {{"data_dir", store_.dir()}, {"to", to}});
 }
 
 void ControlApi::change_incident(const Caller& caller, const std::string& method, const json& params, const json& id,

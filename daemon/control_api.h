@@ -53,6 +53,8 @@ class ControlApi {
  private:
   void dispatch(const Caller& caller, const std::string& method, const nlohmann::json& params,
                 const nlohmann::json& id, Reply reply);
+  // admin.backup: a RocksDB checkpoint of the store in params.to; the reply line, success or error.
+  std::string backup(const Caller& caller, const nlohmann::json& params, const nlohmann::json& id);
   void change_incident(const Caller& caller, const std::string& method, const nlohmann::json& params,
                        const nlohmann::json& id, Reply reply);
   void audit(const Caller& caller, const std::string& method, const nlohmann::json& params,

@@ -323,7 +323,7 @@ Result<void> RocksStore::Impl::open_db(bool fresh) {
     db = nullptr;
     handles.clear();
     if (status.IsIOError() && status.ToString().find("lock") != std::string::npos) {
-      return fail(ErrorCode::io_error, "data dir " + dir + " is already open for writing (by another process or in this one): " +
+      return fail(ErrorCode::io_error, "data dir " + dir + " " + std::string(kLockedByWriter) + " (by another process or in this one): " +
                                                status.ToString());
     }
     return rocks_failure(dir, "cannot open the store", status);

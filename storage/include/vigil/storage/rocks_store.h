@@ -36,6 +36,10 @@ struct StoreOptions {
   bool read_only = false;
 };
 
+// In the error open() returns for a dir another writer holds: `vigil admin backup` sees it and
+// asks the daemon that holds the dir instead.
+inline constexpr std::string_view kLockedByWriter = "is already open for writing";
+
 class RocksStore final : public EventStore, public IncidentStore, public StateStore {
  public:
   // The newest on-disk schema this build reads and writes. 1: JSON events in one time order
