@@ -57,6 +57,7 @@ Result<ExplainReport> explain_capture(const std::string& pcap, const std::shared
   ExplainReport report;
   report.sid = sid;
   report.msg = (*explainer)->info().msg;
+  report.origin = (*explainer)->info().file + ":" + std::to_string((*explainer)->info().line);
   report.stream_only = (*explainer)->stream_only();
   DiscardSink flow_events;
   sensors::Decoder decoder;
@@ -97,7 +98,7 @@ Result<ExplainReport> explain_capture(const std::string& pcap, const std::shared
 }
 
 void print_explain(std::ostream& out, const ExplainReport& report) {
-  out << "Explain sid " << report.sid << " (" << report.msg << "), packet payloads:\n";
+  out << "Explain sid " << report.sid << " (" << report.msg << ", " << report.origin << "), packet payloads:\n";
   if (report.stream_only) {
     out << "  this rule inspects only the reassembled TCP stream: its alerts come from the stream, not these packets\n";
   }
@@ -139,6 +140,7 @@ nlohmann::json explain_json(const ExplainReport& report) {
   }
   return {{"sid", report.sid},
           {"msg", report.msg},
+          {"origin", report.origin},
           {"stream_only", report.stream_only},
           {"packets", std::move(packets)},
           {"more_packets", report.more_packets},

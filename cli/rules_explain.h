@@ -31,6 +31,7 @@ struct ExplainedPacket {
 struct ExplainReport {
   uint32_t sid = 0;
   std::string msg;
+  std::string origin;  // "file:line" of the rule
   bool stream_only = false;
   std::vector<ExplainedPacket> packets;  // admitted by the header, at most kMaxExplainedPackets
   uint64_t more_packets = 0;             // admitted but not listed (over the limit)
