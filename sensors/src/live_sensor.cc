@@ -20,12 +20,20 @@ LiveSensor::LiveSensor(boost::asio::io_context& io, SensorOptions options, std::
                        std::shared_ptr<const rules::RuleSet> rules, EventSink& sink, const Clock& clock)
     : options_(std::move(options)),
       source_(std::move(source)),
-      processor_(options_.identity, std::move(rules), sink,
-                 [&] {
-                   ProcessorOptions processing = options_.processing;
-                   processing.stats_interval = 0;  // live stats run on wall time, below
-                   return processing;
-                 }()),
+      pool_(options_.identity, std::move(rules), sink,
+            [&] {
+              ProcessorOptions processing = options_.processing;
+              processing.stats_interval = 0;  // live stats run on wall time, below
+              return processing;
+            }(),
+            [&] {
+              WorkerPoolOptions pool;
+              pool.workers = options_.workers;
+              pool.batch_frames = options_.batch_frames;
+              pool.batches_in_flight = options_.batches_in_flight;
+              pool.drop_when_full = true;  // a live sensor that falls behind drops and counts
+              return pool;
+            }()),
       clock_(clock),
       timer_(std::make_unique<Timer>(io)) {}
 
@@ -44,7 +52,7 @@ void LiveSensor::start() {
   if (running_) return;
   running_ = true;
   const int link_type = source_->link_type();
-  source_->start([this, link_type](const RawPacket& raw) { processor_.process(link_type, raw); },
+  source_->start([this, link_type](const RawPacket& raw) { pool_.submit(link_type, raw); },
                  [this](const Error& error) {
                    failure_ = error;
                    stop();
@@ -65,21 +73,23 @@ void LiveSensor::schedule() {
 
 void LiveSensor::housekeeping() {
   const Timestamp now = clock_.now();
-  processor_.advance_time(now);
+  pool_.advance_time(now);
   refresh_drops();
+  pool_.flush();  // events do not wait for a full batch
   if (next_stats_ != 0 && now >= next_stats_) {
-    processor_.emit_stats(now);
+    pool_.emit_stats(now);
     next_stats_ = now + options_.stats_interval;
   }
+  stats_ = pool_.totals();
 }
 
 void LiveSensor::refresh_drops() {
   auto captured = source_->stats();
   if (!captured) return;  // the counters stay as last read; the capture error surfaces on read
-  CaptureDrops drops = processor_.stats().drops;
+  CaptureDrops drops;
   drops.kernel = captured->kernel_drops;
   drops.interface = captured->interface_drops;
-  processor_.set_capture_drops(drops);
+  pool_.set_capture_drops(drops);
 }
 
 void LiveSensor::stop() {
@@ -88,8 +98,9 @@ void LiveSensor::stop() {
   source_->stop();
   timer_->timer.cancel();
   refresh_drops();
-  processor_.finish();
-  processor_.emit_stats(clock_.now());
+  pool_.finish();
+  pool_.emit_stats(clock_.now());  // the last counters, with every flow ended
+  stats_ = pool_.totals();
 }
 
 }  // namespace vigil::sensors

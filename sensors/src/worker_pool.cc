@@ -13,10 +13,13 @@
 namespace vigil::sensors {
 namespace {
 
-// Events of one packet come in two phases: flows that time out when time reaches the packet (every
-// shard may have some), then what the packet itself causes (only its owner has those).
-constexpr uint8_t kPhaseTime = 0;
-constexpr uint8_t kPhasePacket = 1;
+// Events of one packet come in three phases: a stats event due at the packet (every shard has a
+// share of it, summed by the pool), flows that time out when time reaches the packet (every shard
+// may have some), then what the packet itself causes (only its owner has those). A single
+// PacketProcessor emits them in the same order.
+constexpr uint8_t kPhaseStats = 0;
+constexpr uint8_t kPhaseTime = 1;
+constexpr uint8_t kPhasePacket = 2;
 constexpr uint64_t kFinishIndex = std::numeric_limits<uint64_t>::max();
 constexpr uint32_t kNoWorker = std::numeric_limits<uint32_t>::max();
 
@@ -50,12 +53,16 @@ struct WorkerPool::Batch {
     uint32_t caplen;
     uint32_t wire_len;
     int link_type;
-    uint32_t worker;  // kNoWorker: a time-only frame (advance_time)
+    uint32_t worker;  // kNoWorker: a time-only frame (advance_time, emit_stats)
     bool tick;  // every worker lets time pass here (first frame, or a flow sweep is due)
+    bool stats;  // every worker emits its share of a stats event at `stats_time` first
+    Timestamp stats_time;
   };
   std::vector<uint8_t> bytes;
   std::vector<Frame> frames;
   bool finish = false;
+  std::shared_ptr<const rules::RuleSet> rules;  // set_rules(): swapped in before the first frame
+  bool keep = false;  // carries a stats frame or a rule swap: never dropped when the queue is full
   std::vector<std::vector<TaggedEvent>> outputs;  // one per worker, each already in merge order
   std::atomic<size_t> remaining{0};
 
@@ -63,6 +70,8 @@ struct WorkerPool::Batch {
     bytes.clear();
     frames.clear();
     finish = false;
+    rules.reset();
+    keep = false;
     for (auto& out : outputs) out.clear();
   }
 };
@@ -99,7 +108,13 @@ struct WorkerPool::Worker final : public EventSink {
 
   void work(Batch& batch) {
     out = &batch.outputs[id];
+    if (batch.rules) processor.set_rules(batch.rules);
     for (const Batch::Frame& f : batch.frames) {
+      if (f.stats) {
+        index = f.index;
+        phase = kPhaseStats;
+        processor.emit_stats(f.stats_time);
+      }
       const bool own = f.worker == id;
       if (!own && !f.tick) continue;
       index = f.index;
@@ -156,13 +171,18 @@ struct WorkerPool::Worker final : public EventSink {
 
 WorkerPool::WorkerPool(SensorIdentity identity, std::shared_ptr<const rules::RuleSet> rules, EventSink& sink,
                        ProcessorOptions processing, WorkerPoolOptions options)
-    : sink_(sink), processing_(processing), options_(options), sync_(std::make_unique<Sync>()), thresholds_(rules) {
+    : identity_(identity),
+      sink_(sink),
+      processing_(processing),
+      options_(options),
+      sync_(std::make_unique<Sync>()),
+      thresholds_(std::make_unique<rules::ThresholdFilter>(rules)) {
   if (options_.workers == 0) options_.workers = 1;
   if (options_.batch_frames == 0) options_.batch_frames = 1;
   if (options_.batches_in_flight == 0) options_.batches_in_flight = 1;
   ProcessorOptions per_worker = processing;
   // The anomaly event limit is the pool's (deliver()); per-shard limits would depend on N. Packet
-  // time stats events would be per shard too: live sensors emit theirs on wall time.
+  // time stats events are the pool's: every shard emits its share at the same frame (submit()).
   per_worker.anomaly_events_per_kind = std::numeric_limits<uint64_t>::max();
   per_worker.stats_interval = 0;
   per_worker.defer_thresholds = true;
@@ -178,16 +198,19 @@ WorkerPool::~WorkerPool() {
 
 size_t WorkerPool::workers() const { return workers_.size(); }
 
-void WorkerPool::push_frame(Timestamp ts) {
-  if (!current_) {
-    if (spare_.empty()) {
-      current_ = std::make_unique<Batch>();
-      current_->frames.reserve(options_.batch_frames);
-    } else {
-      current_ = std::move(spare_.back());
-      spare_.pop_back();
-    }
+void WorkerPool::open_batch() {
+  if (current_) return;
+  if (spare_.empty()) {
+    current_ = std::make_unique<Batch>();
+    current_->frames.reserve(options_.batch_frames);
+  } else {
+    current_ = std::move(spare_.back());
+    spare_.pop_back();
   }
+}
+
+void WorkerPool::push_frame(Timestamp ts) {
+  open_batch();
   Batch::Frame f{};
   f.index = next_index_++;
   f.ts = ts;
@@ -215,6 +238,27 @@ void WorkerPool::advance_time(Timestamp now) {
   if (current_->frames.size() >= options_.batch_frames) dispatch();
 }
 
+void WorkerPool::emit_stats(Timestamp now) {
+  flush();  // every frame so far is done and the workers are idle: their counters can be read here
+  for (const auto& w : workers_) {
+    Event share;
+    share.type = EventType::stats;
+    share.timestamp = now;
+    share.sensor = identity_.name;
+    share.zone = identity_.zone;
+    share.stats = StatsInfo{w->processor.counters()};
+    add_stats_share(std::move(share));
+  }
+}
+
+void WorkerPool::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
+  if (finished_) return;
+  dispatch();  // the frames so far were seen with the old set
+  open_batch();
+  current_->rules = std::move(rules);
+  current_->keep = true;
+}
+
 void WorkerPool::flush() {
   if (finished_) return;
   dispatch();
@@ -229,6 +273,18 @@ void WorkerPool::submit(int link_type, const RawPacket& raw) {
   if (finished_) return;
   push_frame(raw.ts);
   Batch::Frame& f = current_->frames.back();
+  // As PacketProcessor::maybe_emit_stats: the first packet starts the clock, one event per due
+  // packet however long the quiet gap before it.
+  if (processing_.stats_interval > 0) {
+    if (next_stats_ == 0) {
+      next_stats_ = raw.ts + processing_.stats_interval;
+    } else if (raw.ts >= next_stats_) {
+      f.stats = true;
+      f.stats_time = raw.ts;
+      current_->keep = true;
+      next_stats_ = raw.ts + processing_.stats_interval;
+    }
+  }
   f.offset = current_->bytes.size();
   f.caplen = raw.caplen;
   f.wire_len = raw.wire_len;
@@ -245,7 +301,7 @@ void WorkerPool::dispatch() {
   if (!current_) return;
   if (current_->frames.empty() && !current_->finish) return;
   while (in_flight_.size() >= options_.batches_in_flight) {
-    if (options_.drop_when_full && !current_->finish) {
+    if (options_.drop_when_full && !current_->finish && !current_->keep) {
       queue_drops_ += current_->frames.size();
       current_->clear();
       return;
@@ -265,6 +321,7 @@ void WorkerPool::complete_oldest() {
     std::unique_lock lock(sync_->mutex);
     sync_->done.wait(lock, [&batch] { return batch.remaining.load() == 0; });
   }
+  if (batch.rules) thresholds_ = std::make_unique<rules::ThresholdFilter>(batch.rules);
   // k-way merge of the workers' outputs (each in merge order already).
   std::vector<size_t> at(batch.outputs.size(), 0);
   for (;;) {
@@ -283,12 +340,17 @@ void WorkerPool::complete_oldest() {
 }
 
 void WorkerPool::deliver(Event event) {
+  if (event.type == EventType::stats) {
+    add_stats_share(std::move(event));
+    return;
+  }
   if (event.type == EventType::alert && event.alert) {
-    if (!thresholds_.allow(event.alert->gid, event.alert->signature_id, event.src_ip.value_or(IpAddress{}),
+    if (!thresholds_->allow(event.alert->gid, event.alert->signature_id, event.src_ip.value_or(IpAddress{}),
                            event.dest_ip.value_or(IpAddress{}), event.timestamp)) {
       return;
     }
     alerted_flows_.insert(event.flow_id);
+    ++alerts_;
   }
   if (event.type == EventType::flow && event.flow) event.flow->alerted = alerted_flows_.erase(event.flow_id) > 0;
   if (event.type == EventType::anomaly && event.anomaly) {
@@ -301,6 +363,24 @@ void WorkerPool::deliver(Event event) {
     ++it->second;
     ++anomaly_events_;
   }
+  sink_.consume(std::move(event));
+}
+
+void WorkerPool::add_stats_share(Event event) {
+  if (!event.stats) return;
+  for (const auto& [name, value] : event.stats->counters) stats_sum_[name] += value;
+  if (++stats_shares_ < workers_.size()) return;
+  // What the pool decides over all workers replaces the workers' own figures: alerts that passed
+  // the thresholds, anomaly events within the shared limit, the capture's drops.
+  stats_sum_["detect.alert"] = alerts_;
+  stats_sum_["anomaly.events"] = anomaly_events_;
+  stats_sum_["anomaly.events_suppressed"] = anomaly_events_suppressed_;
+  stats_sum_["capture.kernel_drops"] = capture_drops_.kernel;
+  stats_sum_["capture.interface_drops"] = capture_drops_.interface;
+  stats_sum_["capture.queue_drops"] = capture_drops_.queue + queue_drops_;
+  event.stats->counters.assign(stats_sum_.begin(), stats_sum_.end());
+  stats_sum_.clear();
+  stats_shares_ = 0;
   sink_.consume(std::move(event));
 }
 
@@ -332,6 +412,20 @@ std::vector<SensorStats> WorkerPool::worker_stats() const {
     out[0].anomaly_events_suppressed = anomaly_events_suppressed_;
   }
   return out;
+}
+
+}  // namespace vigil::sensors
+
+namespace vigil::sensors {
+
+SensorStats WorkerPool::totals() const {
+  SensorStats total;
+  for (const SensorStats& s : worker_stats()) add_stats(total, s);
+  total.alerts = alerts_;
+  total.drops.kernel = capture_drops_.kernel;
+  total.drops.interface = capture_drops_.interface;
+  total.drops.queue = capture_drops_.queue + queue_drops_;
+  return total;
 }
 
 }  // namespace vigil::sensors

@@ -5,10 +5,13 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sensors/frames.h"
 #include "vigil/core/eve_json.h"
 #include "vigil/sensors/packet_processor.h"
+#include "vigil/sensors/worker_pool.h"
 
 using namespace vigil;
 using namespace vigil::sensors;
@@ -76,4 +79,97 @@ TEST_CASE("stats: off by default, emit_stats() on demand", "[sensors][stats]") {
   const auto stats = sink.of_type(EventType::stats);
   REQUIRE(stats.size() == 1);
   CHECK(counters_of(stats[0]).at("decoder.pkts") == 5);
+}
+
+namespace {
+
+// Hosts sending UDP and TCP over five minutes of packet time, with truncated frames: flows start
+// and time out, anomalies and alerts (one thresholded) come and go across workers.
+std::vector<TimedFrame> busy_traffic() {
+  std::vector<TimedFrame> frames;
+  Timestamp t = seconds(100);
+  for (int i = 0; i < 300; ++i) {
+    const std::string host = "192.168.1." + std::to_string(i % 23 + 1);
+    const auto port = static_cast<uint16_t>(1000 + i % 7);
+    frames.push_back({t, ether(0x0800, ipv4(kProtoUdp, udp(port, 53, text(i % 5 == 0 ? "evil q" : "q")), host,
+                                            "10.0.0." + std::to_string(i % 3 + 1)))});
+    if (i % 11 == 0) frames.push_back({t, ether(0x0800, Bytes{0x45, 0x00})});
+    t += i % 50 == 0 ? seconds(40) : seconds(1);
+  }
+  return frames;
+}
+
+using StatsLines = std::vector<std::pair<Timestamp, std::map<std::string, uint64_t>>>;
+
+StatsLines stats_lines(const std::vector<Event>& events) {
+  StatsLines out;
+  for (const Event& e : events) {
+    if (e.type != EventType::stats) continue;
+    auto counters = counters_of(e);
+    CHECK(e.sensor == "s");
+    CHECK(e.zone == "z");
+    // The sum of the workers' peaks is not the peak of the sum: the one field that is per worker.
+    counters.erase("stream.memory_peak");
+    out.emplace_back(e.timestamp, std::move(counters));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("stats: a worker pool emits the stats events of one processor, for any number of workers",
+          "[sensors][stats][workers]") {
+  rules::RuleLoadReport report;
+  auto rule_set = rules::compile_rule_text(
+      "alert udp any any -> any 53 (msg:\"evil\"; content:\"evil\"; sid:1;)\n"
+      "alert udp any any -> any 53 (msg:\"evil limited\"; content:\"evil\"; threshold:type limit, track by_dst, "
+      "count 1, seconds 60; sid:2;)\n",
+      "test.rules", rules::RuleVariables::suricata_defaults(), report);
+  REQUIRE(rule_set.has_value());
+  ProcessorOptions options;
+  options.stats_interval = seconds(10);
+
+  FakeEventSink single_sink;
+  {
+    PacketProcessor processor({"s", "z"}, *rule_set, single_sink, options);
+    for (const auto& frame : busy_traffic()) processor.process(kLinkEthernet, raw_of(frame.data, frame.ts));
+    processor.finish();
+  }
+  const StatsLines expected = stats_lines(single_sink.events);
+  REQUIRE(expected.size() > 10);
+  CHECK(expected.back().second.at("detect.alert") > 0);
+  CHECK(expected.back().second.at("flow.timeout") > 0);
+  CHECK(expected.back().second.at("anomaly.events_suppressed") > 0);
+
+  for (const size_t workers : {size_t{1}, size_t{2}, size_t{3}}) {
+    FakeEventSink sink;
+    WorkerPoolOptions pool_options;
+    pool_options.workers = workers;
+    pool_options.batch_frames = 16;
+    {
+      WorkerPool pool({"s", "z"}, *rule_set, sink, options, pool_options);
+      for (const auto& frame : busy_traffic()) pool.submit(kLinkEthernet, raw_of(frame.data, frame.ts));
+      pool.finish();
+    }
+    INFO(workers << " workers");
+    CHECK(stats_lines(sink.events) == expected);
+  }
+}
+
+TEST_CASE("stats: a worker pool's emit_stats() sums its workers, with the capture's drops", "[sensors][stats][workers]") {
+  FakeEventSink sink;
+  WorkerPoolOptions pool_options;
+  pool_options.workers = 2;
+  WorkerPool pool({"s", "z"}, nullptr, sink, ProcessorOptions{}, pool_options);
+  for (const auto& frame : busy_traffic()) pool.submit(kLinkEthernet, raw_of(frame.data, frame.ts));
+  pool.set_capture_drops(CaptureDrops{7, 1, 0});
+  pool.emit_stats(seconds(5000));
+  const auto stats = sink.of_type(EventType::stats);
+  REQUIRE(stats.size() == 1);
+  CHECK(stats[0].timestamp == seconds(5000));
+  const auto counters = counters_of(stats[0]);
+  CHECK(counters.at("decoder.pkts") == busy_traffic().size());
+  CHECK(counters.at("capture.kernel_drops") == 7);
+  CHECK(counters.at("capture.interface_drops") == 1);
+  pool.finish();
 }

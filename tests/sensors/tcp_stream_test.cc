@@ -80,6 +80,7 @@ const char* kRules =
 struct Replayed {
   std::vector<Event> alerts;
   SensorStats stats;
+  std::vector<Event> events;  // every event, in emission order
   std::vector<uint32_t> sids() const {
     std::vector<uint32_t> out;
     for (const auto& a : alerts) out.push_back(a.alert->signature_id);
@@ -103,7 +104,7 @@ Replayed replay(const std::vector<TimedFrame>& frames, ProcessorOptions options 
   RawPacket raw;
   while (*source->next(raw)) processor.process(source->link_type(), raw);
   processor.finish();
-  return {sink.of_type(EventType::alert), processor.stats()};
+  return {sink.of_type(EventType::alert), processor.stats(), sink.events};
 }
 
 std::vector<TimedFrame> with_handshake(std::vector<TimedFrame> data) {
@@ -288,4 +289,43 @@ TEST_CASE("stream: absolute offset and depth count from the start of the stream,
                              {}, rules);
   CHECK(result.sids() == std::vector<uint32_t>{11, 14});
   for (const auto& alert : result.alerts) CHECK(alert.timestamp == seconds(5));
+}
+
+TEST_CASE("stream: data still held behind a hole is inspected when the flow ends", "[sensors][stream][integration]") {
+  // "ATTACK-" and "PAYLOAD" wait behind bytes 5..19, which never come and are never acknowledged:
+  // neither packet matches alone, and nothing reaches the stream until the flow ends.
+  auto frames = with_handshake({{seconds(2), c2s(kPsh | kAck, 0, "GET /")},
+                                {seconds(3), c2s(kPsh | kAck, 20, "ATTACK-")},
+                                {seconds(4), c2s(kPsh | kAck, 27, "PAYLOAD")}});
+  SECTION("end of capture") {
+    const auto result = replay(frames);
+    REQUIRE(result.sids() == std::vector<uint32_t>{1});
+    CHECK(result.alerts[0].timestamp == seconds(4));  // the flow's last packet
+    CHECK(result.alerts[0].src_ip == ip("192.168.1.10"));
+    CHECK(result.alerts[0].dest_port == 80);
+    CHECK(result.stats.stream.gaps == 1);
+    CHECK(result.stats.stream.gap_bytes == 15);
+    CHECK(result.stats.stream.memory == 0);
+    REQUIRE(result.events.size() == 2);  // the alert, then the flow event that says so
+    CHECK(result.events[1].type == EventType::flow);
+    CHECK(result.events[1].flow->reason == "shutdown");
+    CHECK(result.events[1].flow->alerted);
+  }
+  SECTION("timeout, seen when another flow moves packet time on") {
+    frames.push_back({seconds(1000), ether(0x0800, ipv4(kProtoUdp, udp(5000, 53, text("q")), "192.168.1.20",
+                                                        "10.1.1.2"))});
+    const auto result = replay(frames);
+    REQUIRE(result.sids() == std::vector<uint32_t>{1});
+    CHECK(result.alerts[0].timestamp == seconds(4));
+    REQUIRE(result.events.size() >= 2);
+    CHECK(result.events[0].type == EventType::alert);
+    CHECK(result.events[1].flow->reason == "timeout");
+  }
+  SECTION("a hole that is never closed is not matched across") {
+    const auto result = replay(with_handshake({{seconds(2), c2s(kPsh | kAck, 0, "ATTACK-")},
+                                               {seconds(3), c2s(kPsh | kAck, 10, "PAYLOAD")}}));
+    CHECK(result.alerts.empty());
+    CHECK(result.stats.stream.gaps == 1);
+    CHECK(result.stats.stream.bytes == 14);
+  }
 }

@@ -60,6 +60,10 @@ struct SensorStats {
   uint64_t anomaly_events_suppressed = 0;  // anomalies over the per-kind limit
 };
 
+// Adds `part` to `total`, field by field (the counters of several workers of one sensor). Peaks
+// (stream.memory_peak) add up too: the sum of the workers' peaks, an upper bound of the sensor's.
+void add_stats(SensorStats& total, const SensorStats& part);
+
 class PacketProcessor {
  public:
   // `rules` may be null: packets are decoded and flow-tracked but not scanned.

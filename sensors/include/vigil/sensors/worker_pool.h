@@ -60,9 +60,24 @@ class WorkerPool {
   void poll();
   // End of capture: every flow ends ("shutdown"), every event reaches the sink, workers stop.
   void finish();
+  // Reload: every worker swaps in `rules` before the next frame submitted after this call (frames
+  // submitted before still see the old set); flows, their flowbits and streams stay, nothing is
+  // lost. Threshold counts start afresh with the new set.
+  void set_rules(std::shared_ptr<const rules::RuleSet> rules);
+  // One `stats` event at `now` with the counters of every worker summed, after the events of
+  // every frame submitted so far (a live sensor's wall-time timer; also after finish()). Replay sets
+  // ProcessorOptions::stats_interval instead: the pool then emits one on packet time, at the same
+  // frames a single PacketProcessor would, with the same counters for any N.
+  void emit_stats(Timestamp now);
+  // Kernel and interface drops (pcap_stats), for stats events, plus the pool's own queue drops.
+  void set_capture_drops(const CaptureDrops& drops) { capture_drops_ = drops; }
 
-  // Each worker's counters (after finish() they are final), and the pool's own.
+  // Each worker's counters (after finish() they are final), and the pool's own. Read them after
+  // flush() or finish(): the workers are idle then.
   std::vector<SensorStats> worker_stats() const;
+  // The sensor's counters: the workers' summed (add_stats), with the alerts that passed the
+  // thresholds and the capture's drops. After flush() or finish().
+  SensorStats totals() const;
   uint64_t queue_drops() const { return queue_drops_; }
   uint64_t anomaly_events() const { return anomaly_events_; }
   uint64_t anomaly_events_suppressed() const { return anomaly_events_suppressed_; }
@@ -74,10 +89,14 @@ class WorkerPool {
   struct Sync;  // the lock and condition the workers signal finished batches with
   // Appends a frame at time `ts` to the current batch (index, table time, sweep tick filled in).
   void push_frame(Timestamp ts);
+  void open_batch();
   void dispatch();
   void complete_oldest();
   void deliver(Event event);
+  // A worker's share of a stats event; the last of the N shares goes out as one event.
+  void add_stats_share(Event event);
 
+  SensorIdentity identity_;
   EventSink& sink_;
   ProcessorOptions processing_;
   WorkerPoolOptions options_;
@@ -87,7 +106,7 @@ class WorkerPool {
   std::deque<std::unique_ptr<Batch>> in_flight_;  // oldest first
   std::vector<std::unique_ptr<Batch>> spare_;     // merged batches kept for their capacity
   std::map<std::string, uint64_t, std::less<>> anomaly_counts_;  // per kind, for the shared limit
-  rules::ThresholdFilter thresholds_;               // thresholds over all workers' alerts
+  std::unique_ptr<rules::ThresholdFilter> thresholds_;  // thresholds over all workers' alerts
   std::unordered_set<uint64_t> alerted_flows_;      // flows with an alert that passed the filter
   uint64_t next_index_ = 0;
   int64_t now_ = 0;
@@ -95,6 +114,11 @@ class WorkerPool {
   uint64_t queue_drops_ = 0;
   uint64_t anomaly_events_ = 0;
   uint64_t anomaly_events_suppressed_ = 0;
+  uint64_t alerts_ = 0;  // alerts delivered (after the thresholds)
+  CaptureDrops capture_drops_;
+  Timestamp next_stats_ = 0;  // packet time of the next stats event (stats_interval); 0 until the first frame
+  std::map<std::string, uint64_t, std::less<>> stats_sum_;  // shares of the stats event being merged
+  size_t stats_shares_ = 0;
   bool finished_ = false;
 };
 
