@@ -34,7 +34,11 @@ struct Options {
   size_t in_flight = 8;
   int days = 7;  // the events' time span
   uint32_t sources = 50'000;
+  // 0: every alert draws its own source, destination and signature (the worst case for the index:
+  // nearly one source key per alert). N: a batch holds the alerts of N flows, like a sensor's batch.
+  size_t flows_per_batch = 0;
   int repeat = 20;  // query runs per figure
+  bool ingest_only = false;  // for `perf record`: the group-commit ingest alone, dir kept
 };
 
 // CPU seconds of every thread of the process (ours and RocksDB's) so far: on a shared machine a
@@ -76,9 +80,20 @@ class AlertMaker {
     }
   }
   Event make(uint64_t n) {
+    if (options_.flows_per_batch == 0) return at(fresh_flow(), n);
+    // A new batch starts: its flows are drawn afresh, sources still uniform over all of them.
+    if (n % options_.batch == 0) {
+      flows_.clear();
+      for (size_t i = 0; i < options_.flows_per_batch; ++i) flows_.push_back(fresh_flow());
+    }
+    return at(flows_[rng_() % flows_.size()], n);
+  }
+  static vigil::IpAddress source(uint32_t i) { return vigil::IpAddress::v4(0x0a140000u + i); }
+
+ private:
+  // One alerting flow: its signature, addresses, ports and incident; its alerts differ in time only.
+  Event fresh_flow() {
     Event event = templates_[rng_() % templates_.size()];
-    event.timestamp = kStart + static_cast<Timestamp>(n) * std::max<int64_t>(step_, 1);
-    event.seq = n + 1;
     event.flow_id = rng_();
     event.src_ip = source(static_cast<uint32_t>(rng_() % options_.sources));
     event.dest_ip = vigil::IpAddress::v4(0xc6336400u + static_cast<uint32_t>(rng_() % 2000));
@@ -87,13 +102,16 @@ class AlertMaker {
     if (rng_() % 20 == 0) event.incident_id = vigil::format_incident_id(1 + rng_() % 5000);
     return event;
   }
-  static vigil::IpAddress source(uint32_t i) { return vigil::IpAddress::v4(0x0a140000u + i); }
-
- private:
+  Event at(Event event, uint64_t n) const {
+    event.timestamp = kStart + static_cast<Timestamp>(n) * std::max<int64_t>(step_, 1);
+    event.seq = n + 1;
+    return event;
+  }
   const Options& options_;
   int64_t step_;
   std::vector<Event> templates_;
   std::mt19937_64 rng_{42};
+  std::vector<Event> flows_;
 };
 
 std::unique_ptr<vigil::storage::RocksStore> open_fresh(const std::string& dir, bool sync) {
@@ -207,10 +225,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--days", options.days, "Time span of the events")->capture_default_str();
   app.add_option("--sources", options.sources, "Distinct source addresses")->capture_default_str();
+  app.add_option("--flows-per-batch", options.flows_per_batch,
+                 "Alerts of a batch come from this many flows (0: each alert its own draw, the worst case)")
+      ->capture_default_str();
+  app.add_flag("--ingest-only", options.ingest_only,
+               "Only the group-commit ingest; the dir is kept (its RocksDB LOG has the compaction stats)");
   CLI11_PARSE(app, argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as soon as it is measured, also into a file
-  std::printf("batches of %zu alert events over %d days from %u sources\n", options.batch, options.days,
-              options.sources);
+  std::printf("batches of %zu alert events over %d days from %u sources, %s\n", options.batch, options.days,
+              options.sources,
+              options.flows_per_batch == 0 ? "each alert its own flow"
+                                           : (std::to_string(options.flows_per_batch) + " flows per batch").c_str());
   options.batch = std::max<size_t>(options.batch, 1);
   options.in_flight = std::max<size_t>(options.in_flight, 1);
 
@@ -223,6 +248,7 @@ int main(int argc, char** argv) {
     auto store = open_fresh(events_dir, false);
     print("ingest, WAL + group commit (" + std::to_string(options.in_flight) + " batches in flight)",
           ingest(*store, options, options.events, options.in_flight), options.events);
+    if (options.ingest_only) return 0;
     // Before compaction, on the store still open: what a live daemon's queries see, memtables
     // included (an unsorted vector memtable for the index made this 30 - 80 ms, see docs).
     std::mt19937_64 live_rng(11);
