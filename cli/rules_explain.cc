@@ -66,6 +66,7 @@ Result<ExplainReport> explain_capture(const std::string& pcap, const std::shared
   std::vector<const rules::RuleInfo*> alerts;
   sensors::RawPacket raw;
   uint64_t number = 0;
+  size_t matched_listed = 0;
   for (;;) {
     auto more = source->next(raw);
     if (!more) return fail(more.error());
@@ -87,10 +88,12 @@ Result<ExplainReport> explain_capture(const std::string& pcap, const std::shared
       ++report.not_admitted;
       continue;
     }
-    if (report.packets.size() >= kMaxExplainedPackets) {
+    // Every match is listed; packets where it did not match only up to the limit.
+    if (!explanation.matched && report.packets.size() - matched_listed >= kMaxExplainedPackets) {
       ++report.more_packets;
       continue;
     }
+    if (explanation.matched) ++matched_listed;
     const bool alerted = std::any_of(alerts.begin(), alerts.end(), [&](const auto* r) { return r->sid == sid; });
     report.packets.push_back({number, packet.timestamp, describe_flow(packet), alerted, std::move(explanation)});
   }
@@ -113,9 +116,13 @@ void print_explain(std::ostream& out, const ExplainReport& report) {
     }
     out << "\n";
   }
-  if (report.more_packets > 0) out << "  ... " << report.more_packets << " more packets admitted by the header\n";
-  out << "  " << report.packets.size() + report.more_packets << " packets admitted by the header, "
-      << report.not_admitted << " not";
+  if (report.more_packets > 0) {
+    out << "  ... and " << report.more_packets << " more packets where it did not match (not listed)\n";
+  }
+  const auto matched = std::count_if(report.packets.begin(), report.packets.end(),
+                                     [](const ExplainedPacket& p) { return p.explanation.matched; });
+  out << "  " << report.packets.size() + report.more_packets << " packets admitted by the header (" << matched
+      << " matched), " << report.not_admitted << " not";
   if (report.fragments > 0) out << ", " << report.fragments << " IP fragments not evaluated";
   out << "\n";
 }

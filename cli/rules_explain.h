@@ -33,8 +33,9 @@ struct ExplainReport {
   std::string msg;
   std::string origin;  // "file:line" of the rule
   bool stream_only = false;
-  std::vector<ExplainedPacket> packets;  // admitted by the header, at most kMaxExplainedPackets
-  uint64_t more_packets = 0;             // admitted but not listed (over the limit)
+  // Admitted by the header: every one where the rule matched, the others up to kMaxExplainedPackets.
+  std::vector<ExplainedPacket> packets;
+  uint64_t more_packets = 0;  // admitted, not matched and not listed (over the limit)
   uint64_t not_admitted = 0;             // decoded packets the header does not admit
   uint64_t fragments = 0;                // IP fragments, not evaluated
 };

@@ -214,3 +214,34 @@ TEST_CASE("rules lint and rules test --help show an example each", "[cli][rules]
   CHECK(contains(test.out, "  vigil rules test --rules local.rules --pcap capture.pcap --expect expected.json"));
   CHECK(contains(test.out, "  vigil rules test --rules local.rules --pcap capture.pcap --explain 2001"));
 }
+
+TEST_CASE("rules test --explain follows flowbits: every packet the pipeline alerted on is listed as matched",
+          "[cli][rules][integration]") {
+  TempDir dir;
+  write_file(dir.file("flowbits.rules"),
+             "alert tcp any any -> any any (msg:\"request\"; flow:to_server; content:\"GET \"; depth:4; "
+             "flowbits:set,saw_get; flowbits:noalert; sid:1000020;)\n"
+             "alert tcp any any -> any any (msg:\"response to a GET\"; flow:to_client; flowbits:isset,saw_get; "
+             "content:\"HTTP/1.\"; depth:7; sid:1000021;)\n");
+  const auto r = run_vigil(
+      {"rules", "test", "--rules", dir.file("flowbits.rules"), "--pcap", kSample, "--explain", "1000021", "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json out = json::parse(r.out);
+  REQUIRE(out["alerts"].size() == 1);  // the setter is noalert
+  const auto alerts = out["alerts"][0]["count"].get<size_t>();
+  CHECK(alerts > 0);
+  size_t matched = 0;
+  bool unset_bit_named = false;
+  for (const auto& p : out["explain"]["packets"]) {
+    if (p["matched"] == true) {
+      ++matched;
+      CHECK(p["alerted"] == true);
+      CHECK(p["matches"][0] == json{{"option", "content \"HTTP/1.\" (depth 7)"}, {"start", 0}, {"end", 7}});
+    } else if (p["failed"] == "flowbits:isset not satisfied on this flow") {
+      unset_bit_named = true;
+    }
+  }
+  CHECK(matched == alerts);
+  CHECK(unset_bit_named);
+}
