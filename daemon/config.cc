@@ -157,11 +157,6 @@ void read_sensors(Reader& r, const YAML::Node& node, DaemonConfig& config) {
     r.boolean(s, field, "midstream", sensor.midstream);
     r.boolean(s, field, "async_oneside", sensor.async_oneside);
     r.number(s, field, "workers", sensor.workers, 1, 256);
-    if (sensor.workers > 1) {
-      // The live path cannot swap rules into a WorkerPool yet (see daemon/README.md).
-      r.issue(s["workers"], field + ".workers", "this build runs one worker per live sensor; use 1");
-      sensor.workers = 1;
-    }
     if (!s["name"].IsDefined()) r.issue(s, field + ".name", "is required");
     if (!s["interface"].IsDefined()) r.issue(s, field + ".interface", "is required");
     if (sensor.zone.empty()) sensor.zone = "default";

@@ -30,7 +30,7 @@ struct SensorConfig {
   uint32_t buffer_mb = 32;
   std::string bpf;
   bool promiscuous = true;
-  size_t workers = 1;  // only 1 is built: the live path uses one PacketProcessor per sensor
+  size_t workers = 1;  // worker threads (WorkerPool); each flow is handled by one of them
   bool midstream = false;      // Suricata's stream.midstream: a TCP flow without handshake is established
   bool async_oneside = false;  // Suricata's stream.async-oneside: one direction of each flow on this link
 };

@@ -3,9 +3,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <future>
+#include <optional>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -13,16 +16,103 @@
 #include "control_api.h"
 #include "control_server.h"
 #include "detection.h"
-#include "live_capture.h"
 #include "pipeline.h"
 #include "signals.h"
 #include "vigil/correlator/correlator.h"
+#include "vigil/sensors/live_sensor.h"
 #include "vigil/storage/rocks_store.h"
 
 namespace vigil::daemon {
 
 namespace asio = boost::asio;
 using nlohmann::json;
+
+namespace {
+
+// One configured sensor on its own capture thread: a LiveSensor (PcapLiveSource -> WorkerPool with
+// the sensor's `workers`) on an io_context only that thread runs. Start, stop, reload and status
+// are posted to it, so the sensor is only ever touched on its thread.
+class SensorThread {
+ public:
+  static Result<std::unique_ptr<SensorThread>> open(const SensorConfig& config,
+                                                    std::shared_ptr<const rules::RuleSet> rules, EventSink& sink,
+                                                    const Clock& clock) {
+    auto t = std::unique_ptr<SensorThread>(new SensorThread(config));
+    sensors::SensorOptions options;
+    options.identity = {config.name, config.zone};
+    options.capture.interface = config.interface;
+    options.capture.snaplen = config.snaplen;
+    options.capture.promiscuous = config.promiscuous;
+    options.capture.buffer_bytes = config.buffer_mb << 20;
+    options.capture.bpf_filter = config.bpf;
+    options.processing.flows.midstream = config.midstream;
+    options.processing.flows.async_oneside = config.async_oneside;
+    options.workers = config.workers;
+    auto sensor = sensors::LiveSensor::open(t->io_, options, std::move(rules), sink, clock);
+    if (!sensor) return fail(sensor.error().with_context("sensor " + config.name));
+    t->sensor_ = std::move(*sensor);
+    return t;
+  }
+  ~SensorThread() { stop(); }
+
+  void start() {
+    if (thread_.joinable()) return;
+    asio::post(io_, [this] { sensor_->start(); });
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  // Ends every flow, emits the last stats event, joins the thread.
+  void stop() {
+    if (!thread_.joinable()) return;
+    asio::post(io_, [this] {
+      sensor_->stop();
+      work_.reset();
+    });
+    thread_.join();
+  }
+  void set_rules(std::shared_ptr<const rules::RuleSet> rules) {
+    asio::post(io_, [this, rules = std::move(rules)]() mutable { sensor_->set_rules(std::move(rules)); });
+  }
+  json status() {
+    sensors::SensorStats stats;
+    std::optional<Error> failure;
+    auto read = [&] {
+      stats = sensor_->stats();
+      failure = sensor_->failure();
+    };
+    if (thread_.joinable()) {
+      std::packaged_task<void()> task(read);
+      auto done = task.get_future();
+      asio::post(io_, [&task] { task(); });
+      done.wait();
+    } else {
+      read();
+    }
+    const std::string failed = failure ? failure->message : "";
+    return {{"name", config_.name},
+            {"zone", config_.zone},
+            {"interface", config_.interface},
+            {"workers", config_.workers},
+            {"packets", stats.packets},
+            {"bytes", stats.bytes},
+            {"alerts", stats.alerts},
+            {"kernel_drops", stats.drops.kernel},
+            {"interface_drops", stats.drops.interface},
+            {"queue_drops", stats.drops.queue},
+            {"running", failed.empty()},
+            {"failure", failed}};
+  }
+
+ private:
+  explicit SensorThread(SensorConfig config) : config_(std::move(config)), work_(asio::make_work_guard(io_)) {}
+
+  SensorConfig config_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::unique_ptr<sensors::LiveSensor> sensor_;
+  std::thread thread_;
+};
+
+}  // namespace
 
 struct Service::Impl {
   // Declared in the order they are built; destroyed in reverse, so nothing outlives what it uses.
@@ -32,7 +122,7 @@ struct Service::Impl {
   std::unique_ptr<storage::RocksStore> store;
   std::unique_ptr<correlator::Correlator> correlator;
   std::unique_ptr<Pipeline> pipeline;
-  std::vector<std::unique_ptr<LiveCapture>> sensors;
+  std::vector<std::unique_ptr<SensorThread>> sensors;
   std::unique_ptr<ControlApi> api;
   std::unique_ptr<ControlServer> server;
   std::unique_ptr<Signals> signals;
@@ -88,19 +178,7 @@ json Service::Impl::status() {
                      {"open_incidents", p.open_incidents},   {"store_errors", p.store_errors},
                      {"last_error", p.last_error}};
   json sensors_json = json::array();
-  for (const auto& sensor : sensors) {
-    const CaptureStatus s = sensor->status();
-    sensors_json.push_back({{"name", s.name},
-                            {"zone", s.zone},
-                            {"interface", s.interface},
-                            {"packets", s.stats.packets},
-                            {"bytes", s.stats.bytes},
-                            {"alerts", s.stats.alerts},
-                            {"kernel_drops", s.stats.drops.kernel},
-                            {"interface_drops", s.stats.drops.interface},
-                            {"running", s.failure.empty()},
-                            {"failure", s.failure}});
-  }
+  for (const auto& sensor : sensors) sensors_json.push_back(sensor->status());
   out["sensors"] = std::move(sensors_json);
   return out;
 }
@@ -183,7 +261,7 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
   d->pipeline = std::make_unique<Pipeline>(*d->store, *d->correlator, d->clock, c.review_interval);
 
   for (const SensorConfig& sensor : c.sensors) {
-    auto capture = LiveCapture::open(sensor, signatures->rules, *d->pipeline, d->clock);
+    auto capture = SensorThread::open(sensor, signatures->rules, *d->pipeline, d->clock);
     if (!capture) return fail(capture.error());
     d->sensors.push_back(std::move(*capture));
   }

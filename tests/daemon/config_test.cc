@@ -77,10 +77,19 @@ TEST_CASE("config: an empty file gives the documented defaults; relative paths f
 }
 
 TEST_CASE("config: sensors, variables and role mappings are read as written", "[daemon][config]") {
+  SECTION("stream settings default to Suricata's: no midstream pickup, both directions seen") {
+    std::vector<ConfigIssue> none;
+    auto plain = parse_config("sensors:\n  - {name: a, interface: eth0}\n", "v.yaml", none);
+    REQUIRE(plain);
+    REQUIRE(plain->sensors.size() == 1);
+    CHECK_FALSE(plain->sensors[0].midstream);
+    CHECK_FALSE(plain->sensors[0].async_oneside);
+    CHECK(plain->sensors[0].workers == 1);
+  }
   std::vector<ConfigIssue> issues;
   auto config = parse_config(
       "sensors:\n  - {name: dc-1, zone: datacenter, interface: ens5, snaplen: 1514, buffer_mb: 64, bpf: 'tcp',"
-      " promiscuous: false}\n"
+      " promiscuous: false, workers: 4, midstream: true, async_oneside: true}\n"
       "rules:\n  variables:\n    HOME_NET: [10.0.0.0/8, 192.168.0.0/16]\n"
       "control:\n  socket_mode: 0600\n  default_role: auditor\n  roles:\n    - {gid: 2001, role: responder}\n",
       "/srv/v.yaml", issues);
@@ -91,6 +100,9 @@ TEST_CASE("config: sensors, variables and role mappings are read as written", "[
   CHECK(config->sensors[0].snaplen == 1514);
   CHECK(config->sensors[0].buffer_mb == 64);
   CHECK_FALSE(config->sensors[0].promiscuous);
+  CHECK(config->sensors[0].workers == 4);
+  CHECK(config->sensors[0].midstream);
+  CHECK(config->sensors[0].async_oneside);
   CHECK(config->rule_variables.at("HOME_NET") == "[10.0.0.0/8,192.168.0.0/16]");
   CHECK(config->control.socket_mode == 0600);
   CHECK(role_for(config->control, 1234, 2001) == Role::responder);

@@ -35,7 +35,11 @@ void send_udp(const std::string& to_address, uint16_t port, const std::string& p
 
 }  // namespace
 
-TEST_CASE("vigild: a live sensor's alerts reach storage and the control API", "[daemon][live][root][integration]") {
+namespace {
+
+// Starts vigild with one sensor (`workers` threads) on a veth pair, sends the test datagram until
+// its alert is listed, and checks the alert and the sensor's status.
+void live_alert_reaches_the_api(int workers) {
   if (::geteuid() != 0) {
     WARN("live capture needs root (CI runs as root): skipped");
     return;
@@ -50,7 +54,8 @@ TEST_CASE("vigild: a live sensor's alerts reach storage and the control API", "[
   vigil::test::write_file(dir.file("vigil.yaml"),
                           "data_dir: data\n"
                           "sensors:\n"
-                          "  - {name: edge-test, zone: wan, interface: " + net.if_b() + "}\n"
+                          "  - {name: edge-test, zone: wan, interface: " + net.if_b() +
+                              ", workers: " + std::to_string(workers) + "}\n"
                           "rules: {paths: [rules]}\n"
                           "correlation: {paths: [" VIGIL_SOURCE_DIR "/config/correlation]}\n"
                           "control: {socket: control.sock}\n");
@@ -86,8 +91,21 @@ TEST_CASE("vigild: a live sensor's alerts reach storage and the control API", "[
   const json sensors = client.call("status")["result"]["sensors"];
   REQUIRE(sensors.size() == 1);
   CHECK(sensors[0]["name"] == "edge-test");
+  CHECK(sensors[0]["zone"] == "wan");
+  CHECK(sensors[0]["workers"] == workers);
   CHECK(sensors[0]["running"] == true);
   CHECK(daemon->stop() == 0);
+}
+
+}  // namespace
+
+TEST_CASE("vigild: a live sensor's alerts reach storage and the control API", "[daemon][live][root][integration]") {
+  live_alert_reaches_the_api(1);
+}
+
+TEST_CASE("vigild: a live sensor with two workers gives the same alerts with name and zone",
+          "[daemon][live][workers][root][integration]") {
+  live_alert_reaches_the_api(2);
 }
 
 TEST_CASE("vigild: a sensor on a missing interface stops the start with exit 2 naming it",

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 
 #include "sensors/frames.h"
@@ -214,7 +215,7 @@ void send_traffic(const VethPair& net) {
   }
 }
 
-LiveRun run_live_traffic() {
+LiveRun run_live_traffic(size_t workers = 1) {
   LiveRun run;
   VethPair net;
   REQUIRE(net.error().empty());
@@ -226,6 +227,7 @@ LiveRun run_live_traffic() {
   options.identity = {"edge-hn-01", "wan"};
   options.capture.interface = net.if_a();
   options.capture.bpf_filter = "ip";  // the kernel's own IPv6 chatter (router solicitations) is not the test
+  options.workers = workers;
   const auto rules = live_rules();
   std::unique_ptr<LiveSensor> sensor;
   {
@@ -550,4 +552,34 @@ TEST_CASE("live: a sensor that falls behind loses packets in the kernel and says
   CHECK(counters.at("capture.kernel_drops") > 0);
   CHECK(counters.at("decoder.pkts") + counters.at("capture.kernel_drops") <= kSent);
   CHECK(sensor->stats().drops.kernel == counters.at("capture.kernel_drops"));
+}
+
+// What a user compares between `workers: 1` and `workers: 2`: the same alerts, the same flows, each
+// with the sensor's name and zone. (Ports and times differ between two live runs, so flows are
+// compared by protocol, server port and packet counts.)
+TEST_CASE("live: two workers per sensor give the same alerts and flow events as one",
+          "[root][sensors][live][workers][integration]") {
+  if (!have_root()) return;
+  auto summary = [](const LiveRun& run) {
+    std::multiset<std::string> flows;
+    for (const auto& flow : run.of_type(EventType::flow)) {
+      CHECK(flow.sensor == "edge-hn-01");
+      CHECK(flow.zone == "wan");
+      flows.insert(std::string(proto_name(flow.proto)) + " " + flow.src_ip->to_string() + " -> " +
+                   flow.dest_ip->to_string() + ":" + std::to_string(flow.dest_port) + " " +
+                   std::to_string(flow.flow->pkts_toserver) + "/" + std::to_string(flow.flow->pkts_toclient));
+    }
+    for (const auto& alert : run.of_type(EventType::alert)) {
+      CHECK(alert.sensor == "edge-hn-01");
+      CHECK(alert.zone == "wan");
+    }
+    return flows;
+  };
+  const LiveRun one = run_live_traffic(1);
+  const LiveRun two = run_live_traffic(2);
+  CHECK(two.alerts_by_sid == one.alerts_by_sid);
+  CHECK(two.alerts_by_sid.at(9100001) == 1);
+  CHECK(two.alerts_by_sid.at(9100002) == 1);
+  CHECK(summary(two) == summary(one));
+  CHECK(summary(two).size() == 4);
 }
