@@ -36,6 +36,7 @@ struct ReplayOptions {
   size_t workers = 1;
   bool midstream = false;       // Suricata's stream.midstream
   bool async_oneside = false;   // Suricata's stream.async-oneside
+  double stats_interval = 30;   // seconds of packet time between stats events; 0: none
 };
 
 constexpr const char* kStateNextSeq = "pipeline.next_seq";
@@ -143,6 +144,7 @@ int run_replay(const ReplayOptions& options) {
     sensors::ProcessorOptions processing;
     processing.flows.midstream = options.midstream;
     processing.flows.async_oneside = options.async_oneside;
+    processing.stats_interval = static_cast<Duration>(options.stats_interval * 1e6);
     sensors::WorkerPool pool({options.sensor, options.zone}, loaded->signatures, pipeline, processing, pool_options);
     sensors::RawPacket raw;
     uint64_t packets = 0;
@@ -229,6 +231,11 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--async-oneside", options->async_oneside,
                 "Only one direction of each connection is captured: a handshake completes without the "
                 "other side's packet (Suricata's stream.async-oneside=true)");
+  cmd->add_option("--stats-interval", options->stats_interval,
+                  "Seconds of packet time between `stats` events (the sensor's counters); 0: none. The "
+                  "events are the same for any --workers N except stream.memory_peak, the sum of the workers' peaks")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("pcap", options->pcaps, "Capture files (pcap or pcapng)")->required()->check(CLI::ExistingFile);
   cmd->callback([options, &exit_code] { exit_code = run_replay(*options); });
 }

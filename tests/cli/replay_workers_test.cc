@@ -1,5 +1,6 @@
 // `vigil replay --workers N`: the events do not depend on how many workers share the flows.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -82,4 +83,31 @@ TEST_CASE("replay gives the same events with 1 and 2 workers on every shared cap
   CHECK(count(one, "\"event_type\":\"alert\"") > 100);
   CHECK(count(one, "\"event_type\":\"flow\"") > 5000);
   CHECK(two == one);  // byte for byte: same events, same order, same incident ids
+}
+
+TEST_CASE("replay emits stats events on packet time, the same for 1, 2 and 4 workers",
+          "[cli][replay][workers][stats][integration]") {
+  auto stats_lines = [](int workers) {
+    TempDir dir;
+    const std::string eve = dir.file("eve.json");
+    const auto r = run_vigil({"replay", "--no-store", "--eve", eve, "--eve-types", "stats", "--stats-interval", "10",
+                              "--workers", std::to_string(workers), "--", kSample});
+    REQUIRE(r.exit_code == 0);
+    std::vector<nlohmann::json> out;
+    for (const auto& line : vigil::test::split_lines(read_file(eve))) {
+      auto event = nlohmann::json::parse(line);
+      CHECK(event["event_type"] == "stats");
+      CHECK(event["sensor"] == "replay");
+      // The one field that is per worker by nature: the sum of the workers' stream memory peaks.
+      event["stats"]["stream"].erase("memory_peak");
+      out.push_back(std::move(event));
+    }
+    return out;
+  };
+  const auto one = stats_lines(1);
+  REQUIRE(one.size() > 3);
+  CHECK(one.back()["stats"]["decoder"]["pkts"].get<uint64_t>() > 0);
+  CHECK(one.back()["stats"]["flow"]["created"].get<uint64_t>() > 0);
+  CHECK(stats_lines(2) == one);
+  CHECK(stats_lines(4) == one);
 }
