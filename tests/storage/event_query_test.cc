@@ -250,3 +250,44 @@ TEST_CASE("counts by signature and by source, largest first, over a time range",
 
 }  // namespace
 }  // namespace vigil::storage
+
+namespace vigil::storage {
+
+TEST_CASE("a batch out of time order, over several index buckets, with an event twice: every event found once",
+          "[storage]") {
+  TempDir tmp;
+  // Two sources, alerts 40 s apart (several 1-minute posting buckets in one batch), written in a
+  // shuffled order, and the event with seq 3 twice.
+  std::vector<Event> batch;
+  for (uint64_t seq : {7, 2, 9, 3, 1, 8, 3, 5, 4, 6, 10}) {
+    Event event = alert_event(seconds(40) * static_cast<Timestamp>(seq), seq, seq % 2 == 0 ? 2001 : 2002);
+    event.src_ip = ip(seq % 3 == 0 ? "10.1.2.3" : "10.1.9.9");
+    batch.push_back(event);
+  }
+  {
+    auto store = open_store(tmp.sub());
+    REQUIRE(store->append(batch));
+    EventQuery query;
+    query.src = cidr("10.1.2.3");
+    CHECK(run(*store, query) == std::vector<uint64_t>{9, 6, 3});
+    query.src = cidr("10.1.9.9");
+    CHECK(run(*store, query) == std::vector<uint64_t>{10, 8, 7, 5, 4, 2, 1});
+    query.src.reset();
+    query.signature_id = 2002;
+    CHECK(run(*store, query) == std::vector<uint64_t>{9, 7, 5, 3, 1});
+    query.newest_first = false;
+    query.cursor = "120000000.3";  // after seq 3, oldest first
+    CHECK(run(*store, query) == std::vector<uint64_t>{5, 7, 9});
+  }
+  // One index key per source and bucket, holding that bucket's events of the source, each once.
+  testing::RawStore raw(tmp.sub());
+  const std::string day0{'e', 'a', '\x80', '\0', '\0', '\0'};
+  const auto src_keys = raw.keys("index", day0 + "s");
+  std::set<std::string> buckets;
+  for (uint64_t seq = 1; seq <= 10; ++seq) {
+    buckets.insert(std::to_string(seq % 3 == 0) + "/" + std::to_string(40 * seq / 60));
+  }
+  CHECK(src_keys.size() == buckets.size());
+}
+
+}  // namespace vigil::storage
