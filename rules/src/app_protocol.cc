@@ -45,7 +45,9 @@ void track_app_proto(const Packet& packet) {
   if (state == nullptr) return;
   const bool tcp = packet.proto == 6;
   state->note_direction(packet.to_server);
-  if (tcp) state->promote_pending_app_proto(packet.to_server);
+  // Suricata reassembles for the app-layer only in an established session: the SYN-ACK does not
+  // hand over data sent with the SYN (TCP Fast Open); the other side's next packet does.
+  if (tcp && (packet.tcp_flags & kTcpSyn) == 0) state->promote_pending_app_proto(packet.to_server);
   if (state->app_proto() != AppProto::unknown || packet.payload.empty() || !state->first_payload(packet.to_server)) {
     return;
   }

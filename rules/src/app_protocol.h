@@ -23,7 +23,8 @@ AppProto recognise_app_proto(std::string_view payload, bool to_server);
 // Updates the flow's application protocol with this packet (before the rules see it).
 // TCP follows Suricata's IDS mode: data is handed to the app-layer when the other side
 // acknowledges it, so a protocol recognised in one packet applies from the next packet of the other
-// direction on; a one-sided established stream (async) is handed over at once. UDP at once.
+// direction on (not its SYN-ACK: the session must be established); a one-sided established stream
+// (async) is handed over at once. UDP at once.
 void track_app_proto(const Packet& packet);
 
 // The flow's protocol as the rules of this packet see it.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "app_protocol.h"
 #include "packet_matcher.h"
 #include "rule_set_impl.h"
 #include "scanner_state.h"
@@ -26,6 +27,11 @@ int on_hs_stream_match(unsigned id, unsigned long long /*from*/, unsigned long l
   st.stream_seen[id] = st.stream_epoch;
   st.stream_hits.push_back({id, to});
   return 0;
+}
+
+// A scanner that defers thresholds still applies the by_flow ones (the flow is this worker's).
+ThresholdTable::Scope threshold_scope(bool deferred) {
+  return deferred ? ThresholdTable::Scope::by_flow_only : ThresholdTable::Scope::all;
 }
 
 bool by_priority(const RuleInfo* a, const RuleInfo* b) {
@@ -64,6 +70,7 @@ Scanner& Scanner::operator=(Scanner&&) noexcept = default;
 
 void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   if (packet.ip_version == 0) return;
+  track_app_proto(packet);  // before the rules: an `alert http` rule asks what the flow is
   const RuleSetImpl& impl = rules_->impl();
   ScannerState& st = *state_;
   st.hits.clear();
@@ -101,7 +108,9 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
     if (rule.stream == StreamMode::stream_only && !rule.payload.empty()) continue;  // scan_stream's
     if (!rule.payload.empty() && !st.payload.matches(rule, packet.payload)) continue;
     apply_flowbit_actions(rule, packet);
-    if (!rule.thresholds.empty() && !defer_thresholds_ && !st.thresholds.allow(index, rule, packet)) continue;
+    if (!rule.thresholds.empty() && !st.thresholds.allow(index, rule, packet, threshold_scope(defer_thresholds_))) {
+      continue;
+    }
     const RuleInfo& info = impl.info(rule);
     if (info.action == "pass") {
       passed = true;  // Suricata's default action order: a pass match silences the packet
@@ -175,7 +184,9 @@ void Scanner::scan_stream(const Packet& packet, StreamContext& stream, std::stri
     // A match inside history alone was reported with the segment that completed it.
     if (needs_new_bytes && st.payload.matches(rule, history, origin)) return;
     apply_flowbit_actions(rule, packet);
-    if (!rule.thresholds.empty() && !defer_thresholds_ && !st.thresholds.allow(index, rule, packet)) return;
+    if (!rule.thresholds.empty() && !st.thresholds.allow(index, rule, packet, threshold_scope(defer_thresholds_))) {
+      return;
+    }
     if (info.action == "pass") {
       passed = true;
       return;

@@ -20,7 +20,7 @@ using vigil::test::split_lines;
 namespace {
 
 // The pass count docs/conformance.md documents. Raise both together; never lower one alone.
-constexpr int kDocumentedPassCount = 30;
+constexpr int kDocumentedPassCount = 34;
 
 const std::filesystem::path kCorpus = std::string(VIGIL_SHARED_DIR) + "/corpus/suricata-verify";
 

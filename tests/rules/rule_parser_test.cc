@@ -241,7 +241,13 @@ TEST_CASE("header protocols and the bidirectional operator", "[rules][parser][he
   CHECK_FALSE(header_fires("alert tcp any any -> any any", udp));
   CHECK_FALSE(header_fires("alert http any any -> any any", udp));
   const Packet tcp = tcp_packet("192.168.1.10", 40000, "8.8.8.8", 443, "x");
-  CHECK(header_fires("alert tls any any -> any any", tcp));
+  // An application protocol vigil recognises applies only to a flow recognised as it (Suricata).
+  CHECK_FALSE(header_fires("alert tls any any -> any any", tcp));
+  FlowState tls_flow;
+  tls_flow.set_app_proto(AppProto::tls);
+  Packet tls = tcp;
+  tls.flow_state = &tls_flow;
+  CHECK(header_fires("alert tls any any -> any any", tls));
   CHECK(header_fires("alert tcp-pkt any any -> any any", tcp));
   CHECK(header_fires("alert tcp-stream any any -> any any", tcp));
   CHECK_FALSE(header_fires("alert icmp any any -> any any", tcp));

@@ -1,6 +1,7 @@
 // `track by_flow` thresholds and the `backoff` type (Suricata 7/8): counters per flow, kept in the
 // flow's FlowState, so each flow counts on its own and a new flow starts from zero.
 #include "rules_test_util.h"
+#include "vigil/rules/threshold_filter.h"
 
 using namespace vigil::rules;
 using namespace vigil::rules::testing;
@@ -73,4 +74,28 @@ TEST_CASE("threshold options that do not fit together are reported", "[rules][pa
   CHECK_THAT(reason("type backoff, track by_flow, count 1, seconds 60"), Catch::Contains("multiplier"));
   CHECK_THAT(reason("type backoff, track by_flow, count 1, multiplier 1"), Catch::Contains("bad multiplier"));
   CHECK_THAT(reason("type limit, track by_flow, count 1, seconds 60, multiplier 2"), Catch::Contains("needs"));
+}
+
+TEST_CASE("a scanner that defers thresholds still applies the by_flow ones", "[rules][scanner][threshold]") {
+  auto set = compile_clean(
+      "alert tcp any any -> any any (content:\"x\"; threshold:type limit, track by_flow, count 1, seconds 3600; sid:1;)\n"
+      "alert tcp any any -> any any (content:\"x\"; threshold:type limit, track by_src, count 1, seconds 3600; sid:2;)\n");
+  Scanner scanner(set);
+  scanner.set_defer_thresholds(true);  // as WorkerPool does: by_src is the ThresholdFilter's job
+  FlowState flow;
+  std::vector<std::vector<uint32_t>> seen;
+  for (int i = 0; i < 3; ++i) {
+    Packet p = http_request("x");
+    p.flow_state = &flow;
+    seen.push_back(scan_sids(scanner, p));
+  }
+  CHECK(seen == std::vector<std::vector<uint32_t>>{{1, 2}, {2}, {2}});
+
+  ThresholdFilter filter(set);
+  const auto src = *vigil::IpAddress::parse("192.168.1.10");
+  const auto dst = *vigil::IpAddress::parse("203.0.113.5");
+  CHECK(filter.allow(1, 2, src, dst, vigil::seconds(1)));
+  CHECK_FALSE(filter.allow(1, 2, src, dst, vigil::seconds(2)));
+  CHECK(filter.allow(1, 1, src, dst, vigil::seconds(3)));  // by_flow: not the filter's to count
+  CHECK(filter.allow(1, 1, src, dst, vigil::seconds(4)));
 }

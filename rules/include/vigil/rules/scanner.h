@@ -45,7 +45,8 @@ class Scanner {
                    std::vector<const RuleInfo*>& alerts, uint64_t history_offset = 0);
 
   // Deferred: rules with `threshold` / `detection_filter` alert on every match and the caller
-  // applies a ThresholdFilter to the merged alerts (parallel workers). Off by default.
+  // applies a ThresholdFilter to the merged alerts (parallel workers). Off by default. `track
+  // by_flow` thresholds are applied here either way: their counters live in the flow's FlowState.
   void set_defer_thresholds(bool defer) { defer_thresholds_ = defer; }
 
   const RuleSet& rule_set() const { return *rules_; }
