@@ -32,4 +32,16 @@ inline AppProto flow_app_proto(const Packet& packet) {
   return packet.flow_state == nullptr ? AppProto::unknown : packet.flow_state->app_proto();
 }
 
+// Whether a rule that requires `proto` may match this packet. Rules without payload keywords need
+// the protocol handed over already. Payload rules may also match bytes recognised as `proto` but
+// not yet acknowledged: Suricata inspects those bytes again as raw stream once they are
+// acknowledged, with the protocol known, and alerts then (on a later packet); vigil alerts once, on
+// the packet that carries them.
+inline bool app_proto_allows(AppProto proto, bool payload_rule, const Packet& packet) {
+  if (packet.flow_state == nullptr) return false;
+  if (packet.flow_state->app_proto() == proto) return true;
+  return payload_rule && packet.flow_state->app_proto() == AppProto::unknown &&
+         packet.flow_state->pending_app_proto() == proto;
+}
+
 }  // namespace vigil::rules

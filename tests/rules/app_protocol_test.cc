@@ -54,6 +54,23 @@ TEST_CASE("data sent with the SYN (TCP Fast Open) reaches the app-layer after th
   CHECK(scan_sids(scanner, client(flow, "")) == S{1, 2});
 }
 
+TEST_CASE("an http content rule matches the request itself, once", "[rules][scanner][app]") {
+  // Suricata alerts when the acknowledged request is inspected as raw stream; the count is the same.
+  auto set = compile_clean(
+      "alert http any any -> any any (msg:\"req\"; flow:to_server; content:\"GET /admin\"; sid:2;)\n");
+  Scanner scanner(set);
+  using S = std::vector<uint32_t>;
+  FlowState flow;
+  CHECK(scan_sids(scanner, client(flow, "", false)).empty());                    // SYN
+  CHECK(scan_sids(scanner, server(flow, "", true)).empty());                     // SYN-ACK
+  CHECK(scan_sids(scanner, client(flow, "GET /admin HTTP/1.1\r\n\r\n")) == S{2});  // recognised here
+  CHECK(scan_sids(scanner, server(flow, "")).empty());
+  CHECK(scan_sids(scanner, client(flow, "")).empty());
+  CHECK(scan_sids(scanner, client(flow, "GET /admin HTTP/1.1\r\n\r\n")) == S{2});  // the next request
+  FlowState other;  // a flow that is not http never matches
+  CHECK(scan_sids(scanner, client(other, "SSH-2.0-x GET /admin")).empty());
+}
+
 TEST_CASE("an http rule never applies to a flow that is not http", "[rules][scanner][app]") {
   auto set = compile_clean("alert http any any -> any any (msg:\"http\"; content:\"GET\"; sid:2;)\n");
   Scanner scanner(set);

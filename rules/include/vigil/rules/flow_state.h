@@ -44,6 +44,8 @@ class FlowState {
 
   // Application protocol (see app_protocol.h for when it is set).
   AppProto app_proto() const { return app_proto_; }
+  // Recognised in data the other side has not acknowledged yet (unknown when nothing is).
+  AppProto pending_app_proto() const { return pending_; }
   void set_app_proto(AppProto proto) { app_proto_ = proto; }
   // Recognised in data sent one way; applies once the other side sends a packet (its ACK).
   void set_pending_app_proto(AppProto proto, bool sent_to_server);
