@@ -44,7 +44,7 @@ uint16_t bit_of(const uint8_t* opt, uint8_t len) {
     case kSsrr: return valid_route(opt, len) ? kIpOptSsrr : 0;
     case kTs: return valid_timestamp(opt, len) ? kIpOptTs : 0;
     case kQs: return len >= 8 ? kIpOptQs : 0;
-    case kSec: return len == 11 ? kIpOptSec : 0;  // RFC 1108
+    case kSec: return len >= 3 ? kIpOptSec : 0;  // RFC 1108 basic security: variable length
     case kEsec: return len >= 3 ? kIpOptEsec : 0;
     case kSatid: return len == 4 ? kIpOptSatid : 0;
     case kCipso: return len >= 10 ? kIpOptCipso : 0;

@@ -45,6 +45,9 @@ TEST_CASE("ipopts matches the options in the IPv4 header", "[rules][scanner][ipo
   CHECK(sids_for(scanner, ipv4_header(std::string("\x44\x08\x05\0\0\0\0\0", 8))) == S{5, 9});
   // Security (RFC 1108, 11 bytes), then EOL.
   CHECK(sids_for(scanner, ipv4_header(std::string("\x82\x0b\0\0\0\0\0\0\0\0\0\0", 12))) == S{3, 6, 9});
+  // Basic security of 3 bytes (RFC 1108 lets it vary), NOP: counted; 2 bytes is too short.
+  CHECK(sids_for(scanner, ipv4_header(std::string("\x82\x03\x01\x01", 4))) == S{4, 6, 9});
+  CHECK(sids_for(scanner, ipv4_header(std::string("\x82\x02\x01\x01", 4))) == S{4, 9});
   // No options, and not IPv4 at all: nothing.
   CHECK(sids_for(scanner, ipv4_header("")).empty());
   CHECK(sids_for(scanner, "").empty());
