@@ -14,8 +14,9 @@ Result<LoadedRules> load_detection_rules(std::vector<std::string> signature_path
   loaded.signature_paths = signature_paths;
   loaded.correlation_paths = correlation_paths;
 
+  // Compiled Hyperscan databases are cached (rules::default_rule_cache_dir; VIGIL_RULE_CACHE=off disables).
   auto signatures = rules::load_rule_set(signature_paths, rules::RuleVariables::suricata_defaults(),
-                                         loaded.signature_report);
+                                         loaded.signature_report, {rules::default_rule_cache_dir()});
   if (!signatures) return fail(signatures.error());
   loaded.signatures = std::move(*signatures);
   for (const rules::RuleIssue& issue : loaded.signature_report.issues) {

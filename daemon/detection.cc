@@ -1,5 +1,7 @@
 #include "detection.h"
 
+#include <cstdlib>
+
 #include "vigil/correlator/rule_loader.h"
 
 namespace vigil::daemon {
@@ -8,7 +10,12 @@ Result<SignatureLoad> load_signatures(const DaemonConfig& config) {
   rules::RuleVariables variables = rules::RuleVariables::suricata_defaults();
   for (const auto& [name, value] : config.rule_variables) variables.values[name] = value;
   rules::RuleLoadReport report;
-  auto loaded = rules::load_rule_set(config.rule_paths, variables, report);
+  // Compiled Hyperscan databases are cached in a sibling of the data dir (inside it they would count
+  // as stored data) unless VIGIL_RULE_CACHE says otherwise ("off" disables).
+  rules::RuleCompileOptions options;
+  options.cache_dir = std::getenv("VIGIL_RULE_CACHE") != nullptr ? rules::default_rule_cache_dir()
+                                                                  : config.data_dir + ".rule-cache";
+  auto loaded = rules::load_rule_set(config.rule_paths, variables, report, options);
   if (!loaded) return fail(loaded.error());
   SignatureLoad result;
   result.rules = std::move(*loaded);

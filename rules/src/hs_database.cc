@@ -1,5 +1,6 @@
 #include "hs_database.h"
 
+#include <cstdlib>
 #include <utility>
 
 namespace vigil::rules {
@@ -43,6 +44,33 @@ Result<HsDatabase> HsDatabase::compile_literals(const std::vector<HsLiteral>& li
     return fail(ErrorCode::internal, message);
   }
   return out;
+}
+
+Result<std::string> HsDatabase::serialize() const {
+  if (db_ == nullptr) return fail(ErrorCode::invalid_argument, "no database to serialize");
+  char* bytes = nullptr;
+  size_t length = 0;
+  if (hs_serialize_database(db_, &bytes, &length) != HS_SUCCESS) {
+    return fail(ErrorCode::internal, "Hyperscan could not serialize the database");
+  }
+  std::string out(bytes, length);
+  std::free(bytes);  // allocated by Hyperscan's default allocator (malloc)
+  return out;
+}
+
+Result<HsDatabase> HsDatabase::deserialize(std::string_view bytes) {
+  HsDatabase out;
+  const hs_error_t rc = hs_deserialize_database(bytes.data(), bytes.size(), &out.db_);
+  if (rc == HS_DB_VERSION_ERROR) return fail(ErrorCode::corrupt_data, "made by another Hyperscan version");
+  if (rc == HS_DB_PLATFORM_ERROR) return fail(ErrorCode::corrupt_data, "made for another platform");
+  if (rc != HS_SUCCESS) return fail(ErrorCode::corrupt_data, "Hyperscan could not deserialize it");
+  return out;
+}
+
+size_t HsDatabase::size_bytes() const {
+  size_t size = 0;
+  if (db_ == nullptr || hs_database_size(db_, &size) != HS_SUCCESS) return 0;
+  return size;
 }
 
 HsScratch::~HsScratch() { hs_free_scratch(scratch_); }

@@ -7,6 +7,7 @@
 #include <hs.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vigil/core/result.h"
@@ -31,6 +32,13 @@ class HsDatabase {
   // Compiles literals (matched byte for byte, no regex syntax) into a database for `mode`
   // (HS_MODE_BLOCK now; HS_MODE_STREAM when stream detection arrives).
   static Result<HsDatabase> compile_literals(const std::vector<HsLiteral>& literals, unsigned mode);
+
+  // The database as bytes (hs_serialize_database) and back. Deserializing checks Hyperscan's own
+  // version and platform header and fails on a mismatch.
+  Result<std::string> serialize() const;
+  static Result<HsDatabase> deserialize(std::string_view bytes);
+
+  size_t size_bytes() const;  // hs_database_size; 0 for no database
 
   const hs_database_t* get() const { return db_; }
   explicit operator bool() const { return db_ != nullptr; }

@@ -200,6 +200,7 @@ struct Rule {
   PortSet src_ports;
   PortSet dst_ports;
   bool bidirectional = false;
+  bool negated_address = false;  // a `!` in the header's address text: Suricata keeps such rules off its IP-only engine
 
   FlowCheck flow;
   StreamMode stream = StreamMode::both;

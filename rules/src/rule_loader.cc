@@ -79,9 +79,9 @@ Result<void> RuleLoader::add_path(const std::string& path) {
   return ok();
 }
 
-Result<std::unique_ptr<RuleSetImpl>> RuleLoader::build() {
+Result<std::unique_ptr<RuleSetImpl>> RuleLoader::build(HsDatabaseCache& cache) {
   report_.loaded = rules_.size();
-  return RuleSetImpl::build(std::move(rules_), parser_.flowbit_count());
+  return RuleSetImpl::build(std::move(rules_), parser_.flowbit_count(), cache);
 }
 
 }  // namespace vigil::rules

@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "hs_database_cache.h"
 #include "rule.h"
 #include "rule_parser.h"
 #include "rule_set_impl.h"
@@ -24,7 +25,7 @@ class RuleLoader {
   void add_text(std::string_view text, const std::string& origin);
   // A directory adds its *.rules files in name order.
   Result<void> add_path(const std::string& path);
-  Result<std::unique_ptr<RuleSetImpl>> build();
+  Result<std::unique_ptr<RuleSetImpl>> build(HsDatabaseCache& cache);
 
  private:
   void add_rule(std::string_view text, const std::string& origin, int line);

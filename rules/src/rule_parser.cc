@@ -161,6 +161,7 @@ Result<void> RuleParser::parse_header(const RuleText& text, Rule& rule) {
   if (!dp) return fail(dp.error().with_context("destination port"));
   rule.src = std::move(*src);
   rule.dst = std::move(*dst);
+  rule.negated_address = text.src.find('!') != std::string_view::npos || text.dst.find('!') != std::string_view::npos;
   rule.src_ports = std::move(*sp);
   rule.dst_ports = std::move(*dp);
   return ok();

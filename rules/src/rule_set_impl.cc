@@ -25,6 +25,21 @@ uint64_t address_count(const AddressSet& set) {
   return n;
 }
 
+// Suricata's IP-only signatures (detect-engine-build.c, SignatureIsIPOnly): no payload or
+// application-layer inspection, no flow or packet keywords, flowbits only `set`; threshold and
+// detection_filter are allowed. A negated address makes a rule "like IP-only", which Suricata runs on
+// every packet. Ports must be `any` here: a port check is a per-packet fact we keep out of this path.
+bool is_ip_only(const Rule& rule) {
+  if (!rule.payload.empty() || !rule.app_proto.empty() || rule.negated_address) return false;
+  if (rule.stream != StreamMode::both || rule.flow.direction != 0 || rule.flow.established != 0) return false;
+  if (rule.dsize || rule.ttl || rule.itype || rule.icode || rule.icmp_id || rule.icmp_seq || rule.flags) return false;
+  if (!rule.flowbit_checks.empty()) return false;
+  for (const FlowbitOp& op : rule.flowbit_actions) {
+    if (op.cmd != FlowbitOp::Cmd::set) return false;
+  }
+  return rule.src_ports.is_any() && rule.dst_ports.is_any();
+}
+
 int flowbit_stage(const Rule& rule) {
   const bool sets = !rule.flowbit_actions.empty();
   const bool checks = !rule.flowbit_checks.empty();
@@ -82,9 +97,9 @@ class PatternTableBuilder {
   }
 
   // An empty table compiles to no database.
-  Result<HsDatabase> compile(unsigned mode) const {
+  Result<HsDatabase> compile(HsDatabaseCache& cache, unsigned mode) const {
     if (literals_.empty()) return HsDatabase{};
-    return HsDatabase::compile_literals(literals_, mode);
+    return cache.load_or_compile(literals_, mode);
   }
 
  private:
@@ -95,6 +110,23 @@ class PatternTableBuilder {
 };
 
 }  // namespace
+
+void RuleSetImpl::bucket_ip_only(uint32_t index) {
+  const Rule& rule = rules_[index];
+  ++ip_only_count_;
+  const uint64_t src_count = address_count(rule.src);
+  const uint64_t dst_count = address_count(rule.dst);
+  if (std::min(src_count, dst_count) <= kNarrowAddresses) {
+    const bool by_src = src_count <= dst_count;
+    const RangeSet<U128>& narrow = by_src ? rule.src.ranges() : rule.dst.ranges();
+    if (by_src || rule.bidirectional) ip_only_by_src_.add(narrow, index);
+    if (!by_src || rule.bidirectional) ip_only_by_dst_.add(narrow, index);
+    return;
+  }
+  for (uint8_t cls = 0; cls < kProtoClasses; ++cls) {
+    if ((rule.protos & (1u << cls)) != 0) ip_only_wide_[cls].push_back(index);
+  }
+}
 
 void RuleSetImpl::bucket_non_payload(uint32_t index) {
   const Rule& rule = rules_[index];
@@ -123,7 +155,8 @@ void RuleSetImpl::bucket_non_payload(uint32_t index) {
   }
 }
 
-Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules, size_t flowbit_count) {
+Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules, size_t flowbit_count,
+                                                        HsDatabaseCache& cache) {
   auto impl = std::make_unique<RuleSetImpl>();
   impl->flowbit_count_ = flowbit_count;
   impl->infos_.reserve(rules.size());
@@ -141,7 +174,11 @@ Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules,
     Rule& rule = impl->rules_[index];
     const ContentStep* fp = choose_fast_pattern(rule);
     if (fp == nullptr) {
-      impl->bucket_non_payload(index);
+      if (is_ip_only(rule)) {
+        impl->bucket_ip_only(index);
+      } else {
+        impl->bucket_non_payload(index);
+      }
       continue;
     }
     std::string bytes = fp->fp_length > 0 ? fp->pattern.substr(static_cast<size_t>(fp->fp_offset),
@@ -153,16 +190,18 @@ Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules,
   }
   impl->by_src_.build();
   impl->by_dst_.build();
+  impl->ip_only_by_src_.build();
+  impl->ip_only_by_dst_.build();
   block.finish(impl->pattern_offsets_, impl->pattern_rules_, nullptr);
   stream.finish(impl->stream_offsets_, impl->stream_rules_, &impl->stream_lengths_);
-  if (auto db = block.compile(HS_MODE_BLOCK); !db) {
+  if (auto db = block.compile(cache, HS_MODE_BLOCK); !db) {
     return fail(db.error());
   } else {
     impl->block_db_ = std::move(*db);
   }
   // Literals need no start-of-match tracking: a hit's start is its end minus the pattern length,
   // which keeps the per-stream state small.
-  if (auto db = stream.compile(HS_MODE_STREAM); !db) {
+  if (auto db = stream.compile(cache, HS_MODE_STREAM); !db) {
     return fail(db.error());
   } else {
     impl->stream_db_ = std::move(*db);

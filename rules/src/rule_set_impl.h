@@ -14,6 +14,7 @@
 
 #include "address_index.h"
 #include "hs_database.h"
+#include "hs_database_cache.h"
 #include "rule.h"
 #include "vigil/core/result.h"
 #include "vigil/rules/rule_info.h"
@@ -23,7 +24,9 @@ namespace vigil::rules {
 class RuleSetImpl {
  public:
   // `rules` in load order; infos keep that order.
-  static Result<std::unique_ptr<RuleSetImpl>> build(std::vector<Rule> rules, size_t flowbit_count);
+  // Hyperscan databases come from `cache` when it holds them, else are compiled (and cached).
+  static Result<std::unique_ptr<RuleSetImpl>> build(std::vector<Rule> rules, size_t flowbit_count,
+                                                    HsDatabaseCache& cache);
 
   const std::vector<RuleInfo>& infos() const { return infos_; }
   size_t size() const { return rules_.size(); }
@@ -54,6 +57,15 @@ class RuleSetImpl {
   // Rules without a fast pattern whose source or destination addresses are few, by address.
   std::span<const uint32_t> non_payload_by_src(const IpAddress& src) const { return by_src_.lookup(src); }
   std::span<const uint32_t> non_payload_by_dst(const IpAddress& dst) const { return by_dst_.lookup(dst); }
+  // IP-only rules (Suricata's definition: addresses, `any` ports, no payload, flow or packet
+  // keywords, flowbits only set; see is_ip_only) are checked on the first packet of each flow
+  // direction only. Those whose source or destination addresses are few are found by address;
+  // the others (both sides wide) by protocol class.
+  std::span<const uint32_t> ip_only_by_src(const IpAddress& src) const { return ip_only_by_src_.lookup(src); }
+  std::span<const uint32_t> ip_only_by_dst(const IpAddress& dst) const { return ip_only_by_dst_.lookup(dst); }
+  std::span<const uint32_t> ip_only_wide(uint8_t proto_class) const { return ip_only_wide_[proto_class]; }
+  size_t ip_only_count() const { return ip_only_count_; }
+
   std::span<const uint32_t> non_payload_for_port(uint8_t proto_class, uint16_t dst_port) const {
     const auto& m = non_payload_[proto_class].by_dst_port;
     auto it = m.find(dst_port);
@@ -63,6 +75,7 @@ class RuleSetImpl {
 
  private:
   void bucket_non_payload(uint32_t index);
+  void bucket_ip_only(uint32_t index);
 
   std::vector<RuleInfo> infos_;
   std::vector<Rule> rules_;
@@ -81,6 +94,10 @@ class RuleSetImpl {
   std::array<Bucket, kProtoClasses> non_payload_;
   AddressIndex by_src_;
   AddressIndex by_dst_;
+  AddressIndex ip_only_by_src_;
+  AddressIndex ip_only_by_dst_;
+  std::array<std::vector<uint32_t>, kProtoClasses> ip_only_wide_;
+  size_t ip_only_count_ = 0;
 };
 
 }  // namespace vigil::rules

@@ -96,6 +96,15 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   st.candidates.insert(st.candidates.end(), by_src.begin(), by_src.end());
   const auto by_dst = impl.non_payload_by_dst(packet.dst);
   st.candidates.insert(st.candidates.end(), by_dst.begin(), by_dst.end());
+  if (packet.first_in_direction) {
+    // Suricata evaluates IP-only rules once per flow direction, on its first packet.
+    const auto ip_src = impl.ip_only_by_src(packet.src);
+    st.candidates.insert(st.candidates.end(), ip_src.begin(), ip_src.end());
+    const auto ip_dst = impl.ip_only_by_dst(packet.dst);
+    st.candidates.insert(st.candidates.end(), ip_dst.begin(), ip_dst.end());
+    const auto ip_wide = impl.ip_only_wide(cls);
+    st.candidates.insert(st.candidates.end(), ip_wide.begin(), ip_wide.end());
+  }
   if (st.candidates.empty()) return;
   // Index order is evaluation order (flowbit setters first); unique makes each rule count once.
   std::sort(st.candidates.begin(), st.candidates.end());

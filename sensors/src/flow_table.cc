@@ -314,6 +314,7 @@ Flow& FlowTable::update(rules::Packet& packet, uint32_t packet_bytes) {
   packet.flow_id = flow.flow_id;
   packet.to_server = to_server;
   packet.established = flow.reached_established;
+  packet.first_in_direction = (to_server ? flow.pkts_toserver : flow.pkts_toclient) == 1;
   packet.flow_state = &flow.detection;
   return flow;
 }

@@ -55,6 +55,7 @@ struct Packet {
   uint64_t flow_id = 0;
   bool to_server = true;      // from the side that opened the flow
   bool established = false;   // TCP handshake seen (or midstream pickup); UDP after a reply
+  bool first_in_direction = true;  // the flow's first packet this way (IP-only rules run on it); true without a flow
   FlowState* flow_state = nullptr;
 };
 

@@ -35,6 +35,18 @@ struct RuleLoadReport {
   std::vector<RuleIssue> issues;
 };
 
+// How a rule set is compiled. Compiled Hyperscan databases are kept in `cache_dir` (created when
+// missing) and reused when the same patterns are loaded again by the same Hyperscan on the same
+// CPU; a damaged or mismatched file there is ignored and rewritten. Empty: no cache.
+struct RuleCompileOptions {
+  std::string cache_dir;
+};
+
+// Where vigil caches compiled rules unless told otherwise: $VIGIL_RULE_CACHE when set ("off" or
+// empty disables the cache), else $XDG_CACHE_HOME/vigil/rules, else $HOME/.cache/vigil/rules;
+// empty (no cache) when none of these is set.
+std::string default_rule_cache_dir();
+
 class RuleSetImpl;  // private: parsed rules and compiled databases
 
 class RuleSet {
@@ -56,11 +68,13 @@ class RuleSet {
 // file is an error; a broken or unsupported rule goes into `report` and the rest still load.
 Result<std::shared_ptr<const RuleSet>> load_rule_set(const std::vector<std::string>& paths,
                                                      const RuleVariables& variables,
-                                                     RuleLoadReport& report);
+                                                     RuleLoadReport& report,
+                                                     const RuleCompileOptions& options = {});
 
 // Same, from rule text (tests, `rules test`); `origin` names it in issues.
 Result<std::shared_ptr<const RuleSet>> compile_rule_text(const std::string& text, const std::string& origin,
                                                          const RuleVariables& variables,
-                                                         RuleLoadReport& report);
+                                                         RuleLoadReport& report,
+                                                         const RuleCompileOptions& options = {});
 
 }  // namespace vigil::rules

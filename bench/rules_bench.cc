@@ -1,0 +1,233 @@
+// vigil-rules-bench: the signature engine's figures for docs/performance.md. Loads a rule set
+// (ET Open by default) cold, with an empty Hyperscan cache, and warm, from the cache the cold load
+// wrote; reports database sizes and memory; then scans the payloads of every packet of a capture
+// directory (the shared `mixed` captures, read, decoded and given their flow facts in memory
+// first) with the Scanner, and with one bare hs_scan per payload over the same block database
+// the Scanner uses, so the Scanner's own cost shows against the Hyperscan work it makes.
+// Uses the private rules headers (rule_set_impl.h) for the database: a benchmark, not a client.
+#include <hs.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "rule_set_impl.h"
+#include "vigil/core/interfaces.h"
+#include "vigil/rules/rule_set.h"
+#include "vigil/rules/scanner.h"
+#include "vigil/sensors/decoder.h"
+#include "vigil/sensors/flow_table.h"
+#include "vigil/sensors/pcap_file_source.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// "VmRSS" or "VmHWM" from /proc/self/status, in MB.
+double proc_status_mb(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024.0;
+  }
+  return 0;
+}
+
+class CountingSink final : public vigil::EventSink {
+ public:
+  void consume(vigil::Event) override { ++events; }
+  uint64_t events = 0;
+};
+
+struct Frame {
+  int link_type;
+  vigil::Timestamp ts;
+  uint32_t wire_len;
+  std::vector<uint8_t> bytes;
+};
+
+struct Load {
+  std::shared_ptr<const vigil::rules::RuleSet> rules;
+  vigil::rules::RuleLoadReport report;
+  double wall = 0;
+  double cpu = 0;
+};
+
+Load load(const std::vector<std::string>& paths, const std::string& cache_dir) {
+  Load out;
+  const double wall = wall_seconds();
+  const double cpu = thread_cpu_seconds();
+  auto set = vigil::rules::load_rule_set(paths, vigil::rules::RuleVariables::suricata_defaults(), out.report,
+                                         {cache_dir});
+  out.cpu = thread_cpu_seconds() - cpu;
+  out.wall = wall_seconds() - wall;
+  if (!set) {
+    std::fprintf(stderr, "vigil-rules-bench: %s\n", set.error().message.c_str());
+    std::exit(2);
+  }
+  out.rules = std::move(*set);
+  return out;
+}
+
+int count_hit(unsigned, unsigned long long, unsigned long long, unsigned, void* context) {
+  ++*static_cast<uint64_t*>(context);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Signature engine figures: rule load (cold/warm), database size, memory, scan throughput"};
+  std::vector<std::string> rule_paths{"/work/shared/corpus/rules/et-open"};
+  std::string captures = "/work/shared/corpus/pcaps/mixed";
+  std::string cache_dir;
+  int rounds = 3;
+  app.add_option("--rules", rule_paths, "rule files or directories")->capture_default_str();
+  app.add_option("--captures", captures, "directory of pcap/pcapng files (searched recursively)")
+      ->capture_default_str();
+  app.add_option("--cache-dir", cache_dir, "Hyperscan cache dir (default: a fresh temporary dir, removed after)");
+  app.add_option("--rounds", rounds, "timed passes over the payloads (best is reported)")->check(CLI::Range(1, 100));
+  CLI11_PARSE(app, argc, argv);
+
+  bool remove_cache = false;
+  if (cache_dir.empty()) {
+    cache_dir = (fs::temp_directory_path() / ("vigil-rules-bench-" + std::to_string(::getpid()))).string();
+    remove_cache = true;
+  }
+  std::error_code ec;
+  fs::remove_all(cache_dir, ec);  // the cold load must compile
+
+  const double rss_before = proc_status_mb("VmRSS");
+  Load cold = load(rule_paths, cache_dir);
+  const double rss_after_cold = proc_status_mb("VmRSS");
+  Load warm = load(rule_paths, cache_dir);
+  cold.rules.reset();
+  const vigil::rules::RuleSetImpl& impl = warm.rules->impl();
+  size_t skipped = warm.report.issues.size();
+
+  std::printf("rules: %zu loaded, %zu not loaded (unsupported or broken), %zu fast patterns, %zu IP-only\n",
+              warm.report.loaded, skipped, impl.pattern_count(), impl.ip_only_count());
+  std::printf("%-34s %10s %10s\n", "load", "wall s", "CPU s");
+  std::printf("%-34s %10.3f %10.3f\n", "cold (compile, write cache)", cold.wall, cold.cpu);
+  std::printf("%-34s %10.3f %10.3f\n", "warm (from cached databases)", warm.wall, warm.cpu);
+  std::printf("databases: block %.2f MB, stream %.2f MB; RSS %.1f MB before, +%.1f MB after the cold load, "
+              "peak %.1f MB\n",
+              static_cast<double>(impl.block_database().size_bytes()) / 1e6,
+              static_cast<double>(impl.stream_database().size_bytes()) / 1e6, rss_before,
+              rss_after_cold - rss_before, proc_status_mb("VmHWM"));
+
+  // Every frame of every capture, in memory.
+  std::vector<std::string> files;
+  for (fs::recursive_directory_iterator it(captures, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string ext = it->path().extension().string();
+    if (it->is_regular_file() && (ext == ".pcap" || ext == ".pcapng" || ext == ".cap")) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<Frame> frames;
+  size_t unreadable = 0;
+  for (const std::string& file : files) {
+    auto source = vigil::sensors::PcapFileSource::open(file);
+    if (!source) {
+      ++unreadable;
+      continue;
+    }
+    vigil::sensors::RawPacket raw;
+    for (;;) {
+      auto more = source->next(raw);
+      if (!more || !*more) break;
+      frames.push_back(Frame{source->link_type(), raw.ts, raw.wire_len,
+                             std::vector<uint8_t>(raw.data, raw.data + raw.caplen)});
+    }
+  }
+
+  // Decoded packets with their flow facts (direction, established, first packet each way); flowbit
+  // state is left out (flow_state null): it lives in flows that the table recycles.
+  std::vector<vigil::rules::Packet> packets;
+  packets.reserve(frames.size());
+  CountingSink sink;
+  vigil::sensors::Decoder decoder;
+  uint64_t payload_bytes = 0;
+  uint64_t payload_packets = 0;
+  {
+    vigil::sensors::FlowTable flows(sink, {"bench", "bench"});
+    for (const Frame& frame : frames) {
+      vigil::sensors::RawPacket raw{frame.ts, frame.bytes.data(), static_cast<uint32_t>(frame.bytes.size()),
+                                    frame.wire_len};
+      vigil::rules::Packet packet;
+      auto result = decoder.decode(frame.link_type, raw, packet);
+      if (!result.decoded() || result.is_fragment) continue;
+      flows.update(packet, frame.wire_len);
+      packet.flow_state = nullptr;
+      payload_bytes += packet.payload.size();
+      payload_packets += packet.payload.empty() ? 0 : 1;
+      packets.push_back(packet);
+    }
+  }
+  std::printf("captures: %zu files (%zu unreadable), %zu packets decoded, %llu with payload, %.1f MB of payload\n",
+              files.size(), unreadable, packets.size(), static_cast<unsigned long long>(payload_packets),
+              static_cast<double>(payload_bytes) / 1e6);
+
+  vigil::rules::Scanner scanner(warm.rules);
+  std::vector<const vigil::rules::RuleInfo*> alerts;
+  hs_scratch_t* scratch = nullptr;
+  if (impl.block_database() && hs_alloc_scratch(impl.block_database().get(), &scratch) != HS_SUCCESS) {
+    std::fprintf(stderr, "vigil-rules-bench: no Hyperscan scratch\n");
+    return 1;
+  }
+  double best_scanner = 1e100;
+  double best_bare = 1e100;
+  uint64_t alert_count = 0;
+  uint64_t hit_count = 0;
+  for (int round = 0; round < rounds; ++round) {
+    alert_count = 0;
+    double started = thread_cpu_seconds();
+    for (const vigil::rules::Packet& packet : packets) {
+      alerts.clear();
+      scanner.scan(packet, alerts);
+      alert_count += alerts.size();
+    }
+    best_scanner = std::min(best_scanner, thread_cpu_seconds() - started);
+
+    hit_count = 0;
+    started = thread_cpu_seconds();
+    if (scratch != nullptr) {
+      for (const vigil::rules::Packet& packet : packets) {
+        if (packet.payload.empty()) continue;
+        hs_scan(impl.block_database().get(), packet.payload.data(), static_cast<unsigned>(packet.payload.size()), 0,
+                scratch, count_hit, &hit_count);
+      }
+    }
+    best_bare = std::min(best_bare, thread_cpu_seconds() - started);
+  }
+  hs_free_scratch(scratch);
+
+  const double bits = static_cast<double>(payload_bytes) * 8;
+  std::printf("%-46s %10s %12s %10s\n", "scan (best of rounds, one core)", "CPU s", "Gbit/s/core", "matches");
+  std::printf("%-46s %10.3f %12.2f %10llu\n", "Scanner::scan (every packet, all rules)", best_scanner,
+              bits / best_scanner / 1e9, static_cast<unsigned long long>(alert_count));
+  std::printf("%-46s %10.3f %12.2f %10llu\n", "bare hs_scan, all fast patterns, one database", best_bare,
+              bits / best_bare / 1e9, static_cast<unsigned long long>(hit_count));
+  std::printf("wrapper overhead over the bare scans it makes: %+.1f%%\n", (best_scanner / best_bare - 1) * 100);
+
+  if (remove_cache) fs::remove_all(cache_dir, ec);
+  return 0;
+}
