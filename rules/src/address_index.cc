@@ -36,6 +36,7 @@ void AddressIndex::build() {
 }
 
 std::span<const uint32_t> AddressIndex::lookup(const IpAddress& address) const {
+  if (starts_.empty()) return {};
   const U128 v = to_u128(address);
   auto it = std::upper_bound(starts_.begin(), starts_.end(), v);
   if (it == starts_.begin()) return {};

@@ -1,6 +1,7 @@
 #include "rule_set_impl.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <unordered_map>
 
@@ -66,50 +67,57 @@ bool inspects_stream(const Rule& rule) {
   return (rule.protos & kMaskTcp) != 0 && rule.stream != StreamMode::packet_only && !rule.dsize;
 }
 
-// Collects fast patterns for one database; identical (bytes, caseless) patterns share one id.
-class PatternTableBuilder {
- public:
-  explicit PatternTableBuilder(unsigned flags) : flags_(flags) {}
-
-  void add(std::string bytes, bool nocase, uint32_t rule_index) {
-    std::string key = bytes;
-    key.push_back(nocase ? 'i' : 'c');
-    auto [it, inserted] = ids_.try_emplace(std::move(key), static_cast<unsigned>(literals_.size()));
-    if (inserted) {
-      unsigned flags = flags_;
-      if (nocase) flags |= HS_FLAG_CASELESS;
-      literals_.push_back({std::move(bytes), flags, it->second});
-      rules_of_.emplace_back();
-    }
-    rules_of_[it->second].push_back(rule_index);
-  }
-
-  void finish(std::vector<uint32_t>& offsets, std::vector<uint32_t>& rules, std::vector<uint32_t>* lengths) const {
-    offsets.reserve(rules_of_.size() + 1);
-    offsets.push_back(0);
-    for (const auto& list : rules_of_) {
-      rules.insert(rules.end(), list.begin(), list.end());
-      offsets.push_back(static_cast<uint32_t>(rules.size()));
-    }
-    if (lengths != nullptr) {
-      for (const HsLiteral& l : literals_) lengths->push_back(static_cast<uint32_t>(l.bytes.size()));
-    }
-  }
-
-  // An empty table compiles to no database.
-  Result<HsDatabase> compile(HsDatabaseCache& cache, unsigned mode) const {
-    if (literals_.empty()) return HsDatabase{};
-    return cache.load_or_compile(literals_, mode);
-  }
-
- private:
-  unsigned flags_;
-  std::unordered_map<std::string, unsigned> ids_;
-  std::vector<HsLiteral> literals_;
-  std::vector<std::vector<uint32_t>> rules_of_;
-};
-
 }  // namespace
+
+void RuleSetImpl::build_gates() {
+  // Rule sets name few distinct address sets ($HOME_NET, $EXTERNAL_NET, ...) many times; each
+  // gets an id so a packet tests it once. Long lists (IP reputation) are left to header_matches.
+  constexpr size_t kMaxGateSets = 1024;
+  constexpr size_t kMaxGateRanges = 64;
+  std::map<std::string, uint16_t> set_ids;
+  auto set_of = [&](const AddressSet& set) -> uint16_t {
+    if (set.is_any() || set.ranges().ranges().size() > kMaxGateRanges) return RuleGate::kNoSet;
+    const auto& ranges = set.ranges().ranges();
+    std::string key(reinterpret_cast<const char*>(ranges.data()), ranges.size() * sizeof(ranges[0]));
+    auto [it, inserted] = set_ids.try_emplace(std::move(key), static_cast<uint16_t>(gate_address_sets_.size()));
+    if (inserted) {
+      if (gate_address_sets_.size() >= kMaxGateSets) {
+        set_ids.erase(it);
+        return RuleGate::kNoSet;
+      }
+      gate_address_sets_.push_back(&set);
+    }
+    return it->second;
+  };
+  auto single_range = [](const PortSet& ports, uint16_t& lo, uint16_t& hi) {
+    if (ports.is_any()) return true;
+    if (ports.ranges().ranges().size() != 1) return false;
+    lo = ports.ranges().ranges()[0].lo;
+    hi = ports.ranges().ranges()[0].hi;
+    return true;
+  };
+  gates_.reserve(rules_.size());
+  for (const Rule& rule : rules_) {
+    RuleGate gate;
+    gate.protos = rule.protos;
+    gate.direction = rule.flow.direction;
+    gate.established = rule.flow.established;
+    if (!rule.bidirectional) {  // a `<>` rule may match either way round: header_matches decides
+      RuleGate ports = gate;
+      gate.check_ports = single_range(rule.src_ports, ports.src_lo, ports.src_hi) &&
+                         single_range(rule.dst_ports, ports.dst_lo, ports.dst_hi);
+      if (gate.check_ports) {
+        gate.src_lo = ports.src_lo;
+        gate.src_hi = ports.src_hi;
+        gate.dst_lo = ports.dst_lo;
+        gate.dst_hi = ports.dst_hi;
+      }
+      gate.src_set = set_of(rule.src);
+      gate.dst_set = set_of(rule.dst);
+    }
+    gates_.push_back(gate);
+  }
+}
 
 void RuleSetImpl::bucket_ip_only(uint32_t index) {
   const Rule& rule = rules_[index];
@@ -167,9 +175,9 @@ Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules,
   std::stable_sort(rules.begin(), rules.end(),
                    [](const Rule& a, const Rule& b) { return flowbit_stage(a) < flowbit_stage(b); });
   impl->rules_ = std::move(rules);
+  impl->build_gates();
 
-  PatternTableBuilder block(HS_FLAG_SINGLEMATCH);  // a packet needs each fast pattern once
-  PatternTableBuilder stream(0);                   // stream hits must say where each occurrence ends
+  PatternTableBuilder stream(0);  // stream hits must say where each occurrence ends
   for (uint32_t index = 0; index < impl->rules_.size(); ++index) {
     Rule& rule = impl->rules_[index];
     const ContentStep* fp = choose_fast_pattern(rule);
@@ -186,25 +194,26 @@ Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules,
                                           : fp->pattern;
     rule.stream_lookback = !rule.payload.empty() && std::get_if<ContentStep>(&rule.payload.front()) != fp;
     if (inspects_stream(rule)) stream.add(bytes, fp->nocase, index);
-    block.add(std::move(bytes), fp->nocase, index);
+    impl->fast_patterns_.push_back({index, std::move(bytes), fp->nocase});
   }
   impl->by_src_.build();
   impl->by_dst_.build();
   impl->ip_only_by_src_.build();
   impl->ip_only_by_dst_.build();
-  block.finish(impl->pattern_offsets_, impl->pattern_rules_, nullptr);
-  stream.finish(impl->stream_offsets_, impl->stream_rules_, &impl->stream_lengths_);
-  if (auto db = block.compile(cache, HS_MODE_BLOCK); !db) {
-    return fail(db.error());
+  if (auto groups = PatternGroups::build(impl->rules_, impl->fast_patterns_, cache); !groups) {
+    return fail(groups.error());
   } else {
-    impl->block_db_ = std::move(*db);
+    impl->block_groups_ = std::move(*groups);
   }
   // Literals need no start-of-match tracking: a hit's start is its end minus the pattern length,
   // which keeps the per-stream state small.
-  if (auto db = stream.compile(cache, HS_MODE_STREAM); !db) {
-    return fail(db.error());
+  if (auto table = stream.build(cache, HS_MODE_STREAM); !table) {
+    return fail(table.error());
   } else {
-    impl->stream_db_ = std::move(*db);
+    impl->stream_db_ = std::move(table->database);
+    impl->stream_offsets_ = std::move(table->offsets);
+    impl->stream_rules_ = std::move(table->rules);
+    impl->stream_lengths_ = std::move(table->lengths);
   }
   return impl;
 }

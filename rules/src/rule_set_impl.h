@@ -1,5 +1,5 @@
 // RuleSetImpl: the compiled form behind RuleSet. Rules in evaluation order (flowbit setters before
-// checkers), the block-mode Hyperscan database of fast patterns with pattern -> rules lists, the
+// checkers), the block-mode Hyperscan databases of fast patterns (PatternGroups), the
 // stream-mode database of the fast patterns of rules that inspect reassembled TCP streams (its own
 // pattern ids), and the rules without a fast pattern bucketed by protocol class and destination port.
 // Thread contract: immutable after build(); shared by all scanners.
@@ -15,11 +15,26 @@
 #include "address_index.h"
 #include "hs_database.h"
 #include "hs_database_cache.h"
+#include "pattern_groups.h"
 #include "rule.h"
 #include "vigil/core/result.h"
 #include "vigil/rules/rule_info.h"
 
 namespace vigil::rules {
+
+// The cheap header facts of a rule, packed side by side for all rules so that the many candidates
+// that fail on protocol, flow direction or state, a port range or a common address set are dropped
+// without touching the rule. Exact where it answers no; a yes still goes through header_matches.
+struct RuleGate {
+  static constexpr uint16_t kNoSet = 0xffff;  // address side not checked here
+  uint8_t protos = 0;      // proto class mask
+  int8_t direction = 0;    // as FlowCheck
+  int8_t established = 0;  // as FlowCheck
+  bool check_ports = false;  // single-range port lists, one direction only
+  uint16_t src_lo = 0, src_hi = 0xffff, dst_lo = 0, dst_hi = 0xffff;
+  uint16_t src_set = kNoSet;  // index into RuleSetImpl::gate_address_sets
+  uint16_t dst_set = kNoSet;
+};
 
 class RuleSetImpl {
  public:
@@ -31,15 +46,16 @@ class RuleSetImpl {
   const std::vector<RuleInfo>& infos() const { return infos_; }
   size_t size() const { return rules_.size(); }
   const Rule& rule(uint32_t index) const { return rules_[index]; }
+  const RuleGate& gate(uint32_t index) const { return gates_[index]; }
+  // The distinct address sets the gates refer to (HOME_NET, EXTERNAL_NET, ...).
+  const std::vector<const AddressSet*>& gate_address_sets() const { return gate_address_sets_; }
   const RuleInfo& info(const Rule& rule) const { return infos_[rule.info_index]; }
   size_t flowbit_count() const { return flowbit_count_; }
 
-  const HsDatabase& block_database() const { return block_db_; }
-  std::span<const uint32_t> pattern_rules(unsigned pattern_id) const {
-    return {pattern_rules_.data() + pattern_offsets_[pattern_id],
-            pattern_offsets_[pattern_id + 1] - pattern_offsets_[pattern_id]};
-  }
-  size_t pattern_count() const { return pattern_offsets_.empty() ? 0 : pattern_offsets_.size() - 1; }
+  // Block mode: fast-pattern tables grouped by protocol, direction and server port.
+  const PatternGroups& block_groups() const { return block_groups_; }
+  // Every rule's fast pattern (rules that have one), for statistics and the benchmark.
+  const std::vector<PatternGroups::FastPattern>& fast_patterns() const { return fast_patterns_; }
 
   // Stream mode: every occurrence is reported (no single-match), with its end offset in the stream.
   const HsDatabase& stream_database() const { return stream_db_; }
@@ -76,13 +92,15 @@ class RuleSetImpl {
  private:
   void bucket_non_payload(uint32_t index);
   void bucket_ip_only(uint32_t index);
+  void build_gates();
 
   std::vector<RuleInfo> infos_;
   std::vector<Rule> rules_;
+  std::vector<RuleGate> gates_;  // by rule index
+  std::vector<const AddressSet*> gate_address_sets_;  // point into rules_
   size_t flowbit_count_ = 0;
-  HsDatabase block_db_;
-  std::vector<uint32_t> pattern_offsets_;  // pattern id -> [offsets[id], offsets[id+1]) in pattern_rules_
-  std::vector<uint32_t> pattern_rules_;
+  std::vector<PatternGroups::FastPattern> fast_patterns_;
+  PatternGroups block_groups_;
   HsDatabase stream_db_;
   std::vector<uint32_t> stream_offsets_;  // as pattern_offsets_, for the stream database's ids
   std::vector<uint32_t> stream_rules_;

@@ -34,6 +34,44 @@ ThresholdTable::Scope threshold_scope(bool deferred) {
   return deferred ? ThresholdTable::Scope::by_flow_only : ThresholdTable::Scope::all;
 }
 
+struct PacketGate {
+  uint8_t proto_bit;
+  int8_t direction;
+  int8_t established;
+  bool ports;
+};
+
+bool in_set(const RuleSetImpl& impl, uint16_t set, const IpAddress& address, std::vector<uint32_t>& known,
+            std::vector<uint8_t>& in, uint32_t epoch) {
+  if (known[set] != epoch) {
+    known[set] = epoch;
+    in[set] = impl.gate_address_sets()[set]->contains(address) ? 1 : 2;
+  }
+  return in[set] == 1;
+}
+
+// False when the rule cannot match this packet on the facts its RuleGate holds.
+bool gate_admits(const RuleSetImpl& impl, ScannerState& st, const RuleGate& gate, const PacketGate& p,
+                 const Packet& packet) {
+  if ((gate.protos & p.proto_bit) == 0) return false;
+  if (gate.direction != 0 && gate.direction != p.direction) return false;
+  if (gate.established != 0 && gate.established != p.established) return false;
+  if (gate.check_ports && p.ports &&
+      (packet.src_port < gate.src_lo || packet.src_port > gate.src_hi || packet.dst_port < gate.dst_lo ||
+       packet.dst_port > gate.dst_hi)) {
+    return false;
+  }
+  if (gate.src_set != RuleGate::kNoSet &&
+      !in_set(impl, gate.src_set, packet.src, st.src_known, st.src_in, st.gate_epoch)) {
+    return false;
+  }
+  if (gate.dst_set != RuleGate::kNoSet &&
+      !in_set(impl, gate.dst_set, packet.dst, st.dst_known, st.dst_in, st.gate_epoch)) {
+    return false;
+  }
+  return true;
+}
+
 bool by_priority(const RuleInfo* a, const RuleInfo* b) {
   return a->priority != b->priority ? a->priority < b->priority : a->sid < b->sid;
 }
@@ -42,24 +80,32 @@ bool by_priority(const RuleInfo* a, const RuleInfo* b) {
 
 Scanner::Scanner(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)), state_(std::make_unique<ScannerState>()) {
   const RuleSetImpl& impl = rules_->impl();
-  if (impl.block_database()) {
-    if (auto r = state_->scratch.reserve_for(impl.block_database()); r) {
-      state_->scratch_ready = true;
-    } else {
+  // One scratch serves every database of the set.
+  bool ready = true;
+  size_t most_patterns = 0;
+  for (const PatternTable& table : impl.block_groups().tables()) {
+    most_patterns = std::max(most_patterns, table.pattern_count());
+    if (auto r = state_->scratch.reserve_for(table.database); !r) {
+      ready = false;
       spdlog::error("rules: {}; content rules will not be matched", r.error().message);
+      break;
     }
   }
-  if (impl.stream_database()) {
+  if (ready) {
     if (auto r = state_->scratch.reserve_for(impl.stream_database()); !r) {
-      state_->scratch_ready = false;
+      ready = false;
       spdlog::error("rules: {}; content rules will not be matched", r.error().message);
-    } else if (!impl.block_database()) {
-      state_->scratch_ready = true;
     }
   }
+  state_->scratch_ready = ready;
+  const size_t sets = impl.gate_address_sets().size();
+  state_->src_known.assign(sets, 0);
+  state_->dst_known.assign(sets, 0);
+  state_->src_in.assign(sets, 0);
+  state_->dst_in.assign(sets, 0);
   state_->stream_seen.assign(impl.stream_pattern_count(), 0);
   state_->stream_hits.reserve(impl.stream_pattern_count());
-  state_->hits.reserve(impl.pattern_count());
+  state_->hits.reserve(most_patterns);
   state_->candidates.reserve(256);
   state_->matched.reserve(64);
 }
@@ -77,11 +123,12 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   st.candidates.clear();
   st.matched.clear();
 
-  if (!packet.payload.empty() && st.scratch_ready) {
-    hs_scan(impl.block_database().get(), packet.payload.data(), static_cast<unsigned>(packet.payload.size()), 0,
+  const PatternTable* table = impl.block_groups().table_for(packet);
+  if (!packet.payload.empty() && st.scratch_ready && table != nullptr) {
+    hs_scan(table->database.get(), packet.payload.data(), static_cast<unsigned>(packet.payload.size()), 0,
             st.scratch.get(), on_hs_match, &st.hits);
     for (uint32_t id : st.hits) {
-      const auto rules = impl.pattern_rules(id);
+      const auto rules = table->pattern_rules(id);
       st.candidates.insert(st.candidates.end(), rules.begin(), rules.end());
     }
   }
@@ -111,7 +158,16 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   st.candidates.erase(std::unique(st.candidates.begin(), st.candidates.end()), st.candidates.end());
 
   bool passed = false;
+  if (++st.gate_epoch == 0) {  // wrapped: old stamps could look current
+    std::fill(st.src_known.begin(), st.src_known.end(), 0);
+    std::fill(st.dst_known.begin(), st.dst_known.end(), 0);
+    st.gate_epoch = 1;
+  }
+  const PacketGate gate_input{static_cast<uint8_t>(1u << cls), static_cast<int8_t>(packet.to_server ? 1 : -1),
+                              static_cast<int8_t>(packet.established ? 1 : -1),
+                              cls == kProtoClassTcp || cls == kProtoClassUdp};
   for (uint32_t index : st.candidates) {
+    if (!gate_admits(impl, st, impl.gate(index), gate_input, packet)) continue;
     const Rule& rule = impl.rule(index);
     if (!header_matches(rule, packet) || !packet_keywords_match(rule, packet)) continue;
     if (rule.stream == StreamMode::stream_only && !rule.payload.empty()) continue;  // scan_stream's

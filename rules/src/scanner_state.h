@@ -24,6 +24,12 @@ class ScannerState {
   std::vector<uint32_t> candidates;  // rule indices to verify
   std::vector<const RuleInfo*> matched;
 
+  // Per packet, whether its source / destination is in each gate address set: 0 not yet known,
+  // 1 in, 2 out; reset by bumping `gate_epoch` (entries of older packets count as unknown).
+  std::vector<uint32_t> src_known, dst_known;
+  std::vector<uint8_t> src_in, dst_in;
+  uint32_t gate_epoch = 0;
+
   // Stream scanning.
   struct StreamHit {
     uint32_t id;

@@ -83,7 +83,7 @@ TEST_CASE("rule cache: a warm load gives the same alerts as a cold one", "[rules
   TempDir dir;
   const auto cold = load_cached(dir.str());
   const auto files = dir.files();
-  REQUIRE(files.size() == 2);  // the block database and the stream database
+  REQUIRE(files.size() >= 2);  // block databases (grouped by protocol, direction, port) and the stream one
   const auto written = fs::last_write_time(files[0]);
 
   LogCapture log;
@@ -108,7 +108,7 @@ TEST_CASE("rule cache: a damaged file is ignored with a log line and rewritten",
   }
   SECTION("truncated") { fs::resize_file(files[0], fs::file_size(files[0]) / 3); }
   SECTION("another database's file under this name") {
-    REQUIRE(files.size() == 2);
+    REQUIRE(files.size() >= 2);
     fs::copy_file(files[1], files[0], fs::copy_options::overwrite_existing);
   }
   SECTION("not a cache file at all") { std::ofstream(files[0], std::ios::trunc) << "hello"; }

@@ -1,0 +1,57 @@
+// PatternGroups: the block-mode fast-pattern databases split as Suricata splits its signature
+// group heads, so that a packet meets only the patterns of rules that can apply to it: by protocol
+// class, flow direction (rules with flow:to_server / to_client sit only on their side) and, for TCP
+// and UDP, the server-side port (the destination port of a to-server packet, the source port of a
+// to-client one), which every candidate rule's port list must contain. Rules that inspect only the
+// reassembled stream are left out. Groups with the same rules share one database.
+// Thread contract: immutable after build(); shared by all scanners.
+#pragma once
+
+#include <array>
+#include <map>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hs_database_cache.h"
+#include "pattern_table.h"
+#include "rule.h"
+#include "vigil/core/result.h"
+#include "vigil/rules/packet.h"
+
+namespace vigil::rules {
+
+class PatternGroups {
+ public:
+  struct FastPattern {
+    uint32_t rule;  // index into the rules vector given to build()
+    std::string bytes;
+    bool nocase = false;
+  };
+
+  static Result<PatternGroups> build(const std::vector<Rule>& rules, const std::vector<FastPattern>& patterns,
+                                     HsDatabaseCache& cache);
+
+  // The table whose patterns can concern this packet; null when no rule with a fast pattern can.
+  const PatternTable* table_for(const Packet& packet) const {
+    const uint8_t cls = proto_class(packet.proto);
+    const int dir = packet.to_server ? 0 : 1;
+    int32_t index = class_table_[cls][dir];
+    if (cls == kProtoClassTcp || cls == kProtoClassUdp) {
+      index = port_table_[cls][dir][packet.to_server ? packet.dst_port : packet.src_port];
+    }
+    return index < 0 ? nullptr : &tables_[static_cast<size_t>(index)];
+  }
+
+  const std::vector<PatternTable>& tables() const { return tables_; }
+  size_t database_bytes() const;
+
+ private:
+  friend class PatternGroupsBuilder;
+
+  std::vector<PatternTable> tables_;
+  std::array<std::array<int32_t, 2>, kProtoClasses> class_table_{};
+  std::array<std::array<std::vector<int32_t>, 2>, 2> port_table_;  // [tcp|udp][dir][port]
+};
+
+}  // namespace vigil::rules

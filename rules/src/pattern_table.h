@@ -1,0 +1,50 @@
+// PatternTable: one Hyperscan literal database and, for each of its pattern ids, the rules whose
+// fast pattern it is. PatternTableBuilder collects the patterns (identical (bytes, caseless)
+// patterns share one id) and compiles them, through the database cache.
+// Thread contract: PatternTable is immutable once built and shared by scanners; the builder is
+// used on the load path only.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hs_database.h"
+#include "hs_database_cache.h"
+#include "vigil/core/result.h"
+
+namespace vigil::rules {
+
+struct PatternTable {
+  HsDatabase database;            // none when the table is empty
+  std::vector<uint32_t> offsets;  // pattern id -> [offsets[id], offsets[id+1]) in rules
+  std::vector<uint32_t> rules;
+  std::vector<uint32_t> lengths;  // bytes of each pattern
+
+  std::span<const uint32_t> pattern_rules(unsigned id) const {
+    return {rules.data() + offsets[id], offsets[id + 1] - offsets[id]};
+  }
+  size_t pattern_count() const { return lengths.size(); }
+};
+
+class PatternTableBuilder {
+ public:
+  explicit PatternTableBuilder(unsigned flags) : flags_(flags) {}
+
+  void add(const std::string& bytes, bool nocase, uint32_t rule_index);
+  bool empty() const { return literals_.empty(); }
+  const std::vector<HsLiteral>& literals() const { return literals_; }
+
+  // An empty table compiles to no database.
+  Result<PatternTable> build(HsDatabaseCache& cache, unsigned mode) const;
+
+ private:
+  unsigned flags_;
+  std::unordered_map<std::string, unsigned> ids_;
+  std::vector<HsLiteral> literals_;
+  std::vector<std::vector<uint32_t>> rules_of_;
+};
+
+}  // namespace vigil::rules
