@@ -8,13 +8,13 @@
 #pragma once
 
 #include <array>
-#include <map>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "hs_database_cache.h"
 #include "pattern_table.h"
+#include "port_partition.h"
 #include "rule.h"
 #include "vigil/core/result.h"
 #include "vigil/rules/packet.h"
@@ -35,11 +35,9 @@ class PatternGroups {
   // The table whose patterns can concern this packet; null when no rule with a fast pattern can.
   const PatternTable* table_for(const Packet& packet) const {
     const uint8_t cls = proto_class(packet.proto);
-    const int dir = packet.to_server ? 0 : 1;
-    int32_t index = class_table_[cls][dir];
-    if (cls == kProtoClassTcp || cls == kProtoClassUdp) {
-      index = port_table_[cls][dir][packet.to_server ? packet.dst_port : packet.src_port];
-    }
+    const int side = packet_side(packet);
+    int32_t index = class_table_[cls][side];
+    if (cls == kProtoClassTcp || cls == kProtoClassUdp) index = port_table_[cls][side][server_port(packet)];
     return index < 0 ? nullptr : &tables_[static_cast<size_t>(index)];
   }
 
@@ -47,8 +45,6 @@ class PatternGroups {
   size_t database_bytes() const;
 
  private:
-  friend class PatternGroupsBuilder;
-
   std::vector<PatternTable> tables_;
   std::array<std::array<int32_t, 2>, kProtoClasses> class_table_{};
   std::array<std::array<std::vector<int32_t>, 2>, 2> port_table_;  // [tcp|udp][dir][port]

@@ -8,10 +8,6 @@
 namespace vigil::rules {
 namespace {
 
-// Rules whose destination ports are at most this many get a per-port bucket; wider ones are checked
-// for every packet of their protocol.
-constexpr uint32_t kMaxBucketPorts = 64;
-
 // An address side with at most this many addresses goes into an AddressIndex (IP reputation lists);
 // wider sides ($HOME_NET, any) would put the same rule on too many segments to help.
 constexpr uint64_t kNarrowAddresses = 1 << 16;
@@ -136,31 +132,17 @@ void RuleSetImpl::bucket_ip_only(uint32_t index) {
   }
 }
 
-void RuleSetImpl::bucket_non_payload(uint32_t index) {
+bool RuleSetImpl::index_by_address(uint32_t index) {
   const Rule& rule = rules_[index];
   const uint64_t src_count = address_count(rule.src);
   const uint64_t dst_count = address_count(rule.dst);
-  if (std::min(src_count, dst_count) <= kNarrowAddresses) {
-    // Indexed by its narrow side; a `<>` rule may see that side as either packet address.
-    const bool by_src = src_count <= dst_count;
-    const RangeSet<U128>& narrow = by_src ? rule.src.ranges() : rule.dst.ranges();
-    if (by_src || rule.bidirectional) by_src_.add(narrow, index);
-    if (!by_src || rule.bidirectional) by_dst_.add(narrow, index);
-    return;
-  }
-  uint32_t port_count = 0;
-  for (const auto& r : rule.dst_ports.ranges().ranges()) port_count += static_cast<uint32_t>(r.hi - r.lo) + 1;
-  for (uint8_t cls = 0; cls < kProtoClasses; ++cls) {
-    if ((rule.protos & (1u << cls)) == 0) continue;
-    const bool portful = cls == kProtoClassTcp || cls == kProtoClassUdp;
-    if (portful && !rule.bidirectional && !rule.dst_ports.is_any() && port_count <= kMaxBucketPorts) {
-      for (const auto& r : rule.dst_ports.ranges().ranges()) {
-        for (uint32_t p = r.lo; p <= r.hi; ++p) non_payload_[cls].by_dst_port[static_cast<uint16_t>(p)].push_back(index);
-      }
-    } else {
-      non_payload_[cls].any_port.push_back(index);
-    }
-  }
+  if (std::min(src_count, dst_count) > kNarrowAddresses) return false;
+  // Indexed by its narrow side; a `<>` rule may see that side as either packet address.
+  const bool by_src = src_count <= dst_count;
+  const RangeSet<U128>& narrow = by_src ? rule.src.ranges() : rule.dst.ranges();
+  if (by_src || rule.bidirectional) by_src_.add(narrow, index);
+  if (!by_src || rule.bidirectional) by_dst_.add(narrow, index);
+  return true;
 }
 
 Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules, size_t flowbit_count,
@@ -178,14 +160,15 @@ Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules,
   impl->build_gates();
 
   PatternTableBuilder stream(0);  // stream hits must say where each occurrence ends
+  std::vector<uint32_t> plain;    // rules without a fast pattern, found by protocol, direction and port
   for (uint32_t index = 0; index < impl->rules_.size(); ++index) {
     Rule& rule = impl->rules_[index];
     const ContentStep* fp = choose_fast_pattern(rule);
     if (fp == nullptr) {
       if (is_ip_only(rule)) {
         impl->bucket_ip_only(index);
-      } else {
-        impl->bucket_non_payload(index);
+      } else if (!impl->index_by_address(index)) {
+        plain.push_back(index);
       }
       continue;
     }
@@ -196,6 +179,7 @@ Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules,
     if (inspects_stream(rule)) stream.add(bytes, fp->nocase, index);
     impl->fast_patterns_.push_back({index, std::move(bytes), fp->nocase});
   }
+  impl->non_payload_ = RuleLists::build(impl->rules_, plain);
   impl->by_src_.build();
   impl->by_dst_.build();
   impl->ip_only_by_src_.build();

@@ -16,6 +16,7 @@
 #include "hs_database.h"
 #include "hs_database_cache.h"
 #include "pattern_groups.h"
+#include "port_partition.h"
 #include "rule.h"
 #include "vigil/core/result.h"
 #include "vigil/rules/rule_info.h"
@@ -66,10 +67,9 @@ class RuleSetImpl {
   uint32_t stream_pattern_length(unsigned pattern_id) const { return stream_lengths_[pattern_id]; }
   size_t stream_pattern_count() const { return stream_lengths_.size(); }
 
-  // Rules without a fast pattern that may apply to this protocol class and destination port.
-  std::span<const uint32_t> non_payload_any_port(uint8_t proto_class) const {
-    return non_payload_[proto_class].any_port;
-  }
+  // Rules without a fast pattern that may apply to this packet's protocol class, flow direction and
+  // server port (see port_partition.h).
+  std::span<const uint32_t> non_payload_for(const Packet& packet) const { return non_payload_.for_packet(packet); }
   // Rules without a fast pattern whose source or destination addresses are few, by address.
   std::span<const uint32_t> non_payload_by_src(const IpAddress& src) const { return by_src_.lookup(src); }
   std::span<const uint32_t> non_payload_by_dst(const IpAddress& dst) const { return by_dst_.lookup(dst); }
@@ -82,15 +82,9 @@ class RuleSetImpl {
   std::span<const uint32_t> ip_only_wide(uint8_t proto_class) const { return ip_only_wide_[proto_class]; }
   size_t ip_only_count() const { return ip_only_count_; }
 
-  std::span<const uint32_t> non_payload_for_port(uint8_t proto_class, uint16_t dst_port) const {
-    const auto& m = non_payload_[proto_class].by_dst_port;
-    auto it = m.find(dst_port);
-    if (it == m.end()) return {};
-    return it->second;
-  }
-
  private:
-  void bucket_non_payload(uint32_t index);
+  // Returns false when the rule belongs in the port lists rather than an address index.
+  bool index_by_address(uint32_t index);
   void bucket_ip_only(uint32_t index);
   void build_gates();
 
@@ -105,11 +99,7 @@ class RuleSetImpl {
   std::vector<uint32_t> stream_offsets_;  // as pattern_offsets_, for the stream database's ids
   std::vector<uint32_t> stream_rules_;
   std::vector<uint32_t> stream_lengths_;  // bytes of each stream pattern: where a hit starts
-  struct Bucket {
-    std::vector<uint32_t> any_port;
-    std::unordered_map<uint16_t, std::vector<uint32_t>> by_dst_port;
-  };
-  std::array<Bucket, kProtoClasses> non_payload_;
+  RuleLists non_payload_;
   AddressIndex by_src_;
   AddressIndex by_dst_;
   AddressIndex ip_only_by_src_;

@@ -133,12 +133,8 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
     }
   }
   const uint8_t cls = proto_class(packet.proto);
-  const auto any_port = impl.non_payload_any_port(cls);
-  st.candidates.insert(st.candidates.end(), any_port.begin(), any_port.end());
-  if (cls == kProtoClassTcp || cls == kProtoClassUdp) {
-    const auto by_port = impl.non_payload_for_port(cls, packet.dst_port);
-    st.candidates.insert(st.candidates.end(), by_port.begin(), by_port.end());
-  }
+  const auto plain = impl.non_payload_for(packet);
+  st.candidates.insert(st.candidates.end(), plain.begin(), plain.end());
   const auto by_src = impl.non_payload_by_src(packet.src);
   st.candidates.insert(st.candidates.end(), by_src.begin(), by_src.end());
   const auto by_dst = impl.non_payload_by_dst(packet.dst);

@@ -1,0 +1,54 @@
+// Splitting rules as Suricata's signature group heads do: for one protocol class and flow
+// direction, the rules that can apply, and for TCP and UDP which of them can apply to each
+// server-side port (the destination port of a to-server packet, the source port of a to-client
+// one; every matching rule's port list contains it). PatternGroups uses it for the fast-pattern
+// databases, RuleLists for the rules without a fast pattern. Thread contract: load path only;
+// RuleLists is immutable after build() and shared by scanners.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "rule.h"
+#include "vigil/rules/packet.h"
+
+namespace vigil::rules {
+
+struct PortPartition {
+  std::vector<std::vector<uint32_t>> sets;  // distinct lists of item numbers, each sorted
+  std::vector<int32_t> set_of_port;         // TCP/UDP: 65536 entries, -1 for an empty list
+  int32_t whole = -1;                       // other classes: the one list, -1 when empty
+};
+
+// `item_rules[i]` is the rule of item i. With more than `max_sets` distinct port lists, the lists
+// covering the most ports keep their own and the others share the union of theirs.
+PortPartition partition_by_server_port(const std::vector<Rule>& rules, const std::vector<uint32_t>& item_rules,
+                                       uint8_t cls, int dir, size_t max_sets);
+
+// The side of a packet: 0 to the server (or no flow), 1 to the client; and its server-side port.
+inline int packet_side(const Packet& packet) { return packet.to_server ? 0 : 1; }
+inline uint16_t server_port(const Packet& packet) { return packet.to_server ? packet.dst_port : packet.src_port; }
+
+// Rule index lists by protocol class, direction and server port.
+class RuleLists {
+ public:
+  static RuleLists build(const std::vector<Rule>& rules, const std::vector<uint32_t>& members);
+
+  std::span<const uint32_t> for_packet(const Packet& packet) const {
+    const uint8_t cls = proto_class(packet.proto);
+    const int side = packet_side(packet);
+    int32_t index = class_list_[cls][side];
+    if (cls == kProtoClassTcp || cls == kProtoClassUdp) index = port_list_[cls][side][server_port(packet)];
+    if (index < 0) return {};
+    return lists_[static_cast<size_t>(index)];
+  }
+
+ private:
+  std::vector<std::vector<uint32_t>> lists_;
+  std::array<std::array<int32_t, 2>, kProtoClasses> class_list_{};
+  std::array<std::array<std::vector<int32_t>, 2>, 2> port_list_;
+};
+
+}  // namespace vigil::rules
