@@ -1,0 +1,59 @@
+// The fast-pattern databases are split by protocol, flow direction and server port: whatever the
+// split, every rule must still alert exactly where its header says it applies.
+#include <string>
+
+#include "rules_test_util.h"
+
+using namespace vigil::rules;
+using namespace vigil::rules::testing;
+
+namespace {
+
+Packet to_client(uint16_t server_port, std::string_view payload) {
+  Packet p = tcp_packet("203.0.113.5", server_port, "192.168.1.10", 40000, payload);
+  p.to_server = false;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("grouping: many distinct port lists still alert on each of their ports", "[rules][grouping]") {
+  // Ten single-port rules: more distinct port lists than a (protocol, direction) gets tables of
+  // its own, so most share one table; each must still fire on its port only.
+  std::string text;
+  for (int i = 0; i < 10; ++i) {
+    text += "alert tcp any any -> any " + std::to_string(1000 + i) + " (msg:\"p\"; content:\"needle\"; sid:" +
+            std::to_string(100 + i) + ";)\n";
+  }
+  text += "alert tcp any any -> any any (msg:\"any\"; content:\"needle\"; sid:99;)\n";
+  Scanner scanner(compile_clean(text));
+  for (int i = 0; i < 10; ++i) {
+    const auto port = static_cast<uint16_t>(1000 + i);
+    CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 40000, "203.0.113.5", port, "a needle")) ==
+          std::vector<uint32_t>{99, static_cast<uint32_t>(100 + i)});
+  }
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 40000, "203.0.113.5", 2000, "a needle")) ==
+        std::vector<uint32_t>{99});
+}
+
+TEST_CASE("grouping: direction and server port decide which rules a packet meets", "[rules][grouping]") {
+  Scanner scanner(compile_clean(
+      "alert tcp any any -> any 80 (msg:\"to server\"; flow:to_server; content:\"abc\"; sid:1;)\n"
+      "alert tcp any 80 -> any any (msg:\"to client\"; flow:to_client; content:\"abc\"; sid:2;)\n"
+      "alert tcp any any <> any 8080 (msg:\"either way\"; content:\"abc\"; sid:3;)\n"
+      "alert udp any any -> any 80 (msg:\"udp\"; content:\"abc\"; sid:4;)\n"
+      "alert tcp-stream any any -> any 80 (msg:\"stream only\"; content:\"abc\"; sid:5;)\n"));
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 40000, "203.0.113.5", 80, "abc")) ==
+        std::vector<uint32_t>{1});
+  CHECK(scan_sids(scanner, to_client(80, "abc")) == std::vector<uint32_t>{2});
+  // `<>`: port 8080 on either side, in either flow direction.
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 40000, "203.0.113.5", 8080, "abc")) ==
+        std::vector<uint32_t>{3});
+  CHECK(scan_sids(scanner, to_client(8080, "abc")) == std::vector<uint32_t>{3});
+  // A to-server packet whose source port is 8080 (the rule's port on the client side).
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 8080, "203.0.113.5", 5555, "abc")) ==
+        std::vector<uint32_t>{3});
+  Packet udp = tcp_packet("192.168.1.10", 40000, "203.0.113.5", 80, "abc");
+  udp.proto = 17;
+  CHECK(scan_sids(scanner, udp) == std::vector<uint32_t>{4});
+}
