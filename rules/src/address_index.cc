@@ -35,9 +35,8 @@ void AddressIndex::build() {
   events_.shrink_to_fit();
 }
 
-std::span<const uint32_t> AddressIndex::lookup(const IpAddress& address) const {
+std::span<const uint32_t> AddressIndex::lookup(const U128& v) const {
   if (starts_.empty()) return {};
-  const U128 v = to_u128(address);
   auto it = std::upper_bound(starts_.begin(), starts_.end(), v);
   if (it == starts_.begin()) return {};
   const size_t seg = static_cast<size_t>(it - starts_.begin()) - 1;

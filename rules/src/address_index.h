@@ -10,6 +10,7 @@
 
 #include "range_set.h"
 #include "u128.h"
+#include "address_set.h"
 #include "vigil/core/ip.h"
 
 namespace vigil::rules {
@@ -19,7 +20,8 @@ class AddressIndex {
   void add(const RangeSet<U128>& ranges, uint32_t rule);
   void build();
   bool empty() const { return starts_.empty(); }
-  std::span<const uint32_t> lookup(const IpAddress& address) const;
+  std::span<const uint32_t> lookup(const IpAddress& address) const { return lookup(to_u128(address)); }
+  std::span<const uint32_t> lookup(const U128& address) const;
 
  private:
   struct Event {

@@ -71,14 +71,14 @@ class RuleSetImpl {
   // server port (see port_partition.h).
   std::span<const uint32_t> non_payload_for(const Packet& packet) const { return non_payload_.for_packet(packet); }
   // Rules without a fast pattern whose source or destination addresses are few, by address.
-  std::span<const uint32_t> non_payload_by_src(const IpAddress& src) const { return by_src_.lookup(src); }
-  std::span<const uint32_t> non_payload_by_dst(const IpAddress& dst) const { return by_dst_.lookup(dst); }
+  std::span<const uint32_t> non_payload_by_src(const U128& src) const { return by_src_.lookup(src); }
+  std::span<const uint32_t> non_payload_by_dst(const U128& dst) const { return by_dst_.lookup(dst); }
   // IP-only rules (Suricata's definition: addresses, `any` ports, no payload, flow or packet
   // keywords, flowbits only set; see is_ip_only) are checked on the first packet of each flow
   // direction only. Those whose source or destination addresses are few are found by address;
   // the others (both sides wide) by protocol class.
-  std::span<const uint32_t> ip_only_by_src(const IpAddress& src) const { return ip_only_by_src_.lookup(src); }
-  std::span<const uint32_t> ip_only_by_dst(const IpAddress& dst) const { return ip_only_by_dst_.lookup(dst); }
+  std::span<const uint32_t> ip_only_by_src(const U128& src) const { return ip_only_by_src_.lookup(src); }
+  std::span<const uint32_t> ip_only_by_dst(const U128& dst) const { return ip_only_by_dst_.lookup(dst); }
   std::span<const uint32_t> ip_only_wide(uint8_t proto_class) const { return ip_only_wide_[proto_class]; }
   size_t ip_only_count() const { return ip_only_count_; }
 

@@ -41,18 +41,18 @@ struct PacketGate {
   bool ports;
 };
 
-bool in_set(const RuleSetImpl& impl, uint16_t set, const IpAddress& address, std::vector<uint32_t>& known,
+bool in_set(const RuleSetImpl& impl, uint16_t set, const U128& address, std::vector<uint32_t>& known,
             std::vector<uint8_t>& in, uint32_t epoch) {
   if (known[set] != epoch) {
     known[set] = epoch;
-    in[set] = impl.gate_address_sets()[set]->contains(address) ? 1 : 2;
+    in[set] = impl.gate_address_sets()[set]->ranges().contains(address) ? 1 : 2;  // gate sets are never `any`
   }
   return in[set] == 1;
 }
 
 // False when the rule cannot match this packet on the facts its RuleGate holds.
 bool gate_admits(const RuleSetImpl& impl, ScannerState& st, const RuleGate& gate, const PacketGate& p,
-                 const Packet& packet) {
+                 const Packet& packet, const U128& src, const U128& dst) {
   if ((gate.protos & p.proto_bit) == 0) return false;
   if (gate.direction != 0 && gate.direction != p.direction) return false;
   if (gate.established != 0 && gate.established != p.established) return false;
@@ -62,11 +62,11 @@ bool gate_admits(const RuleSetImpl& impl, ScannerState& st, const RuleGate& gate
     return false;
   }
   if (gate.src_set != RuleGate::kNoSet &&
-      !in_set(impl, gate.src_set, packet.src, st.src_known, st.src_in, st.gate_epoch)) {
+      !in_set(impl, gate.src_set, src, st.src_known, st.src_in, st.gate_epoch)) {
     return false;
   }
   if (gate.dst_set != RuleGate::kNoSet &&
-      !in_set(impl, gate.dst_set, packet.dst, st.dst_known, st.dst_in, st.gate_epoch)) {
+      !in_set(impl, gate.dst_set, dst, st.dst_known, st.dst_in, st.gate_epoch)) {
     return false;
   }
   return true;
@@ -133,17 +133,20 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
     }
   }
   const uint8_t cls = proto_class(packet.proto);
+  // Each address in the form the indexes and address sets compare, once per packet.
+  const U128 src = to_u128(packet.src);
+  const U128 dst = to_u128(packet.dst);
   const auto plain = impl.non_payload_for(packet);
   st.candidates.insert(st.candidates.end(), plain.begin(), plain.end());
-  const auto by_src = impl.non_payload_by_src(packet.src);
+  const auto by_src = impl.non_payload_by_src(src);
   st.candidates.insert(st.candidates.end(), by_src.begin(), by_src.end());
-  const auto by_dst = impl.non_payload_by_dst(packet.dst);
+  const auto by_dst = impl.non_payload_by_dst(dst);
   st.candidates.insert(st.candidates.end(), by_dst.begin(), by_dst.end());
   if (packet.first_in_direction) {
     // Suricata evaluates IP-only rules once per flow direction, on its first packet.
-    const auto ip_src = impl.ip_only_by_src(packet.src);
+    const auto ip_src = impl.ip_only_by_src(src);
     st.candidates.insert(st.candidates.end(), ip_src.begin(), ip_src.end());
-    const auto ip_dst = impl.ip_only_by_dst(packet.dst);
+    const auto ip_dst = impl.ip_only_by_dst(dst);
     st.candidates.insert(st.candidates.end(), ip_dst.begin(), ip_dst.end());
     const auto ip_wide = impl.ip_only_wide(cls);
     st.candidates.insert(st.candidates.end(), ip_wide.begin(), ip_wide.end());
@@ -163,7 +166,7 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
                               static_cast<int8_t>(packet.established ? 1 : -1),
                               cls == kProtoClassTcp || cls == kProtoClassUdp};
   for (uint32_t index : st.candidates) {
-    if (!gate_admits(impl, st, impl.gate(index), gate_input, packet)) continue;
+    if (!gate_admits(impl, st, impl.gate(index), gate_input, packet, src, dst)) continue;
     const Rule& rule = impl.rule(index);
     if (!header_matches(rule, packet) || !packet_keywords_match(rule, packet)) continue;
     if (rule.stream == StreamMode::stream_only && !rule.payload.empty()) continue;  // scan_stream's
