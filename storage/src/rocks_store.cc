@@ -4,6 +4,9 @@
 #include <rocksdb/iterator.h>
 #include <rocksdb/table.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
@@ -148,6 +151,20 @@ rocksdb::ColumnFamilyOptions family_options(const std::string& name) {
 // written: a newer schema may use options (comparators, merge operators, column families) this
 // build cannot open with and must be refused by its version, not by RocksDB's complaint; and a
 // store without meta may only be an empty one whose creation stopped early, never someone's data.
+// RocksDB holds its LOCK file with an fcntl write lock. Asking the kernel who holds it, before
+// reading anything, tells a dir in use by another process (vigild) apart from a damaged one: the
+// probes below read MANIFEST and SST files that the owner may be compacting away at that moment.
+bool locked_by_other_process(const std::string& dir) {
+  const int fd = ::open((dir + "/LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  const bool locked = ::fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+  ::close(fd);
+  return locked;
+}
+
 Result<void> probe_before_open(const std::string& dir, const rocksdb::DBOptions& db_options, bool has_meta) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
@@ -275,6 +292,9 @@ Result<void> RocksStore::Impl::open_db(bool fresh) {
   db_options.bytes_per_sync = 1 << 20;
 
   std::vector<std::string> names;
+  if (!fresh && !options.read_only && locked_by_other_process(dir)) {
+    return fail(ErrorCode::io_error, "data dir " + dir + " " + std::string(kLockedByWriter) + " (another process holds its LOCK)");
+  }
   if (!fresh) {
     const auto status = rocksdb::DB::ListColumnFamilies(db_options, dir, &names);
     if (!status.ok()) {
