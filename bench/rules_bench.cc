@@ -233,11 +233,11 @@ int main(int argc, char** argv) {
     }
     best_scanner = std::min(best_scanner, thread_cpu_seconds() - started);
 
-    // The same hs_scan calls the Scanner makes: each payload against its group's table.
+    // The same hs_scan calls the Scanner makes: each payload against the table it picks.
     grouped_hits = 0;
     started = thread_cpu_seconds();
     for (const vigil::rules::Packet& packet : packets) {
-      const vigil::rules::PatternTable* table = impl.block_groups().table_for(packet);
+      const vigil::rules::PatternTable* table = impl.select(packet).table;
       if (packet.payload.empty() || table == nullptr) continue;
       hs_scan(table->database.get(), packet.payload.data(), static_cast<unsigned>(packet.payload.size()), 0,
               scratch.get(), count_hit, &grouped_hits);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 
 namespace vigil::rules {
@@ -68,8 +69,9 @@ bool inspects_stream(const Rule& rule) {
 
 void RuleSetImpl::build_gates() {
   // Rule sets name few distinct address sets ($HOME_NET, $EXTERNAL_NET, ...) many times; each
-  // gets an id so a packet tests it once. Long lists (IP reputation) are left to header_matches.
-  constexpr size_t kMaxGateSets = 1024;
+  // gets an id so a scanner tests it once per address (a bit in the scanner's address memo, hence
+  // at most 64). Long lists (IP reputation) and further sets are left to header_matches.
+  constexpr size_t kMaxGateSets = 64;
   constexpr size_t kMaxGateRanges = 64;
   std::map<std::string, uint16_t> set_ids;
   auto set_of = [&](const AddressSet& set) -> uint16_t {
@@ -113,6 +115,36 @@ void RuleSetImpl::build_gates() {
       gate.dst_set = set_of(rule.dst);
     }
     gates_.push_back(gate);
+  }
+}
+
+void RuleSetImpl::build_port_selection() {
+  std::map<std::tuple<const PatternTable*, const uint32_t*, size_t>, uint8_t> ids;
+  for (uint8_t cls : {kProtoClassTcp, kProtoClassUdp}) {
+    for (int side = 0; side < 2; ++side) {
+      std::vector<uint8_t> by_port(0x10000);
+      Packet packet;
+      packet.proto = cls == kProtoClassTcp ? 6 : 17;
+      packet.to_server = side == 0;
+      for (uint32_t port = 0; port < 0x10000; ++port) {
+        packet.src_port = packet.dst_port = static_cast<uint16_t>(port);
+        const PortSelection selection{block_groups_.table_for(packet), non_payload_.for_packet(packet)};
+        auto [it, inserted] = ids.try_emplace({selection.table, selection.plain.data(), selection.plain.size()},
+                                              static_cast<uint8_t>(selections_.size()));
+        if (inserted) {
+          if (selections_.size() == 256) {  // too varied for a byte: select() asks the maps
+            for (auto& maps : port_selection_) {
+              for (auto& map : maps) map.clear();
+            }
+            selections_.clear();
+            return;
+          }
+          selections_.push_back(selection);
+        }
+        by_port[port] = it->second;
+      }
+      port_selection_[cls][side] = std::move(by_port);
+    }
   }
 }
 
@@ -190,6 +222,7 @@ Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules,
   } else {
     impl->block_groups_ = std::move(*groups);
   }
+  impl->build_port_selection();  // points into block_groups_ and non_payload_: after both
   // Literals need no start-of-match tracking: a hit's start is its end minus the pattern length,
   // which keeps the per-stream state small.
   if (auto table = stream.build(cache, HS_MODE_STREAM); !table) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <span>
 
 #include "app_protocol.h"
 #include "packet_matcher.h"
@@ -41,18 +42,19 @@ struct PacketGate {
   bool ports;
 };
 
-bool in_set(const RuleSetImpl& impl, uint16_t set, const U128& address, std::vector<uint32_t>& known,
-            std::vector<uint8_t>& in, uint32_t epoch) {
-  if (known[set] != epoch) {
-    known[set] = epoch;
-    in[set] = impl.gate_address_sets()[set]->ranges().contains(address) ? 1 : 2;  // gate sets are never `any`
+// Whether the memo's address is in gate address set `set`, testing the set only the first time.
+bool in_set(const RuleSetImpl& impl, uint16_t set, ScannerState::AddressMemo& memo) {
+  const uint64_t bit = uint64_t{1} << set;
+  if ((memo.known & bit) == 0) {
+    memo.known |= bit;
+    if (impl.gate_address_sets()[set]->ranges().contains(memo.address)) memo.in |= bit;  // never `any`
   }
-  return in[set] == 1;
+  return (memo.in & bit) != 0;
 }
 
 // False when the rule cannot match this packet on the facts its RuleGate holds.
-bool gate_admits(const RuleSetImpl& impl, ScannerState& st, const RuleGate& gate, const PacketGate& p,
-                 const Packet& packet, const U128& src, const U128& dst) {
+bool gate_admits(const RuleSetImpl& impl, const RuleGate& gate, const PacketGate& p, const Packet& packet,
+                 ScannerState::AddressMemo& src, ScannerState::AddressMemo& dst) {
   if ((gate.protos & p.proto_bit) == 0) return false;
   if (gate.direction != 0 && gate.direction != p.direction) return false;
   if (gate.established != 0 && gate.established != p.established) return false;
@@ -61,14 +63,8 @@ bool gate_admits(const RuleSetImpl& impl, ScannerState& st, const RuleGate& gate
        packet.dst_port > gate.dst_hi)) {
     return false;
   }
-  if (gate.src_set != RuleGate::kNoSet &&
-      !in_set(impl, gate.src_set, src, st.src_known, st.src_in, st.gate_epoch)) {
-    return false;
-  }
-  if (gate.dst_set != RuleGate::kNoSet &&
-      !in_set(impl, gate.dst_set, dst, st.dst_known, st.dst_in, st.gate_epoch)) {
-    return false;
-  }
+  if (gate.src_set != RuleGate::kNoSet && !in_set(impl, gate.src_set, src)) return false;
+  if (gate.dst_set != RuleGate::kNoSet && !in_set(impl, gate.dst_set, dst)) return false;
   return true;
 }
 
@@ -98,11 +94,6 @@ Scanner::Scanner(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)
     }
   }
   state_->scratch_ready = ready;
-  const size_t sets = impl.gate_address_sets().size();
-  state_->src_known.assign(sets, 0);
-  state_->dst_known.assign(sets, 0);
-  state_->src_in.assign(sets, 0);
-  state_->dst_in.assign(sets, 0);
   state_->stream_seen.assign(impl.stream_pattern_count(), 0);
   state_->stream_hits.reserve(impl.stream_pattern_count());
   state_->hits.reserve(most_patterns);
@@ -123,50 +114,49 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   st.candidates.clear();
   st.matched.clear();
 
-  const PatternTable* table = impl.block_groups().table_for(packet);
+  // Each source list below is sorted and holds a rule once; only candidates gathered from two or
+  // more of them need sorting and deduplicating.
+  size_t lists = 0;
+  const auto gather = [&](std::span<const uint32_t> rules) {
+    if (rules.empty()) return;
+    ++lists;
+    st.candidates.insert(st.candidates.end(), rules.begin(), rules.end());
+  };
+  const PortSelection selection = impl.select(packet);
+  const PatternTable* table = selection.table;
   if (!packet.payload.empty() && st.scratch_ready && table != nullptr) {
     hs_scan(table->database.get(), packet.payload.data(), static_cast<unsigned>(packet.payload.size()), 0,
             st.scratch.get(), on_hs_match, &st.hits);
-    for (uint32_t id : st.hits) {
-      const auto rules = table->pattern_rules(id);
-      st.candidates.insert(st.candidates.end(), rules.begin(), rules.end());
-    }
+    for (uint32_t id : st.hits) gather(table->pattern_rules(id));
   }
   const uint8_t cls = proto_class(packet.proto);
   // Each address in the form the indexes and address sets compare, once per packet.
   const U128 src = to_u128(packet.src);
   const U128 dst = to_u128(packet.dst);
-  const auto plain = impl.non_payload_for(packet);
-  st.candidates.insert(st.candidates.end(), plain.begin(), plain.end());
-  const auto by_src = impl.non_payload_by_src(src);
-  st.candidates.insert(st.candidates.end(), by_src.begin(), by_src.end());
-  const auto by_dst = impl.non_payload_by_dst(dst);
-  st.candidates.insert(st.candidates.end(), by_dst.begin(), by_dst.end());
+  gather(selection.plain);
+  gather(impl.non_payload_by_src(src));
+  gather(impl.non_payload_by_dst(dst));
   if (packet.first_in_direction) {
     // Suricata evaluates IP-only rules once per flow direction, on its first packet.
-    const auto ip_src = impl.ip_only_by_src(src);
-    st.candidates.insert(st.candidates.end(), ip_src.begin(), ip_src.end());
-    const auto ip_dst = impl.ip_only_by_dst(dst);
-    st.candidates.insert(st.candidates.end(), ip_dst.begin(), ip_dst.end());
-    const auto ip_wide = impl.ip_only_wide(cls);
-    st.candidates.insert(st.candidates.end(), ip_wide.begin(), ip_wide.end());
+    gather(impl.ip_only_by_src(src));
+    gather(impl.ip_only_by_dst(dst));
+    gather(impl.ip_only_wide(cls));
   }
   if (st.candidates.empty()) return;
-  // Index order is evaluation order (flowbit setters first); unique makes each rule count once.
-  std::sort(st.candidates.begin(), st.candidates.end());
-  st.candidates.erase(std::unique(st.candidates.begin(), st.candidates.end()), st.candidates.end());
+  if (lists > 1) {
+    // Index order is evaluation order (flowbit setters first); unique makes each rule count once.
+    std::sort(st.candidates.begin(), st.candidates.end());
+    st.candidates.erase(std::unique(st.candidates.begin(), st.candidates.end()), st.candidates.end());
+  }
 
   bool passed = false;
-  if (++st.gate_epoch == 0) {  // wrapped: old stamps could look current
-    std::fill(st.src_known.begin(), st.src_known.end(), 0);
-    std::fill(st.dst_known.begin(), st.dst_known.end(), 0);
-    st.gate_epoch = 1;
-  }
+  ScannerState::AddressMemo& src_memo = st.memo_for(src, dst);
+  ScannerState::AddressMemo& dst_memo = st.memo_for(dst, src);
   const PacketGate gate_input{static_cast<uint8_t>(1u << cls), static_cast<int8_t>(packet.to_server ? 1 : -1),
                               static_cast<int8_t>(packet.established ? 1 : -1),
                               cls == kProtoClassTcp || cls == kProtoClassUdp};
   for (uint32_t index : st.candidates) {
-    if (!gate_admits(impl, st, impl.gate(index), gate_input, packet, src, dst)) continue;
+    if (!gate_admits(impl, impl.gate(index), gate_input, packet, src_memo, dst_memo)) continue;
     const Rule& rule = impl.rule(index);
     if (!header_matches(rule, packet) || !packet_keywords_match(rule, packet)) continue;
     if (rule.stream == StreamMode::stream_only && !rule.payload.empty()) continue;  // scan_stream's

@@ -3,6 +3,7 @@
 // capacity is kept so the packet path does not allocate. Thread contract: one thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "hs_database.h"
 #include "payload_matcher.h"
 #include "threshold_table.h"
+#include "u128.h"
 #include "vigil/rules/rule_info.h"
 
 namespace vigil::rules {
@@ -24,11 +26,31 @@ class ScannerState {
   std::vector<uint32_t> candidates;  // rule indices to verify
   std::vector<const RuleInfo*> matched;
 
-  // Per packet, whether its source / destination is in each gate address set: 0 not yet known,
-  // 1 in, 2 out; reset by bumping `gate_epoch` (entries of older packets count as unknown).
-  std::vector<uint32_t> src_known, dst_known;
-  std::vector<uint8_t> src_in, dst_in;
-  uint32_t gate_epoch = 0;
+  // Which gate address sets (RuleSetImpl::gate_address_sets, at most 64) an address is in, learnt
+  // lazily as candidates ask. Keyed by the address, not the packet: membership depends only on the
+  // address, and the two memos keep both ends of the current flow, so the packets of a flow (either
+  // direction) test each set once instead of once per packet.
+  struct AddressMemo {
+    U128 address;
+    uint64_t known = 0;  // bit i: set i has been tested
+    uint64_t in = 0;     // bit i: the address is in set i (meaningful where known)
+    bool valid = false;
+  };
+  std::array<AddressMemo, 2> address_memos;
+
+  // The memo of `address`, reusing one that holds it, else taking the slot that does not hold
+  // `other` (the packet's other address, which may already be memoised).
+  AddressMemo& memo_for(const U128& address, const U128& other) {
+    for (AddressMemo& memo : address_memos) {
+      if (memo.valid && memo.address == address) return memo;
+    }
+    AddressMemo& slot =
+        address_memos[0].valid && address_memos[0].address == other ? address_memos[1] : address_memos[0];
+    slot = AddressMemo{};
+    slot.address = address;
+    slot.valid = true;
+    return slot;
+  }
 
   // Stream scanning.
   struct StreamHit {
