@@ -92,9 +92,9 @@ bool PayloadMatcher::content(const Rule& rule, const ContentStep& c, size_t inde
   }
   if (c.offset) lo = std::max(lo, resolve(*c.offset) - origin_);
   if (c.depth) hi = std::min(hi, (c.offset ? resolve(*c.offset) : 0) + resolve(*c.depth) - origin_);
-  if (c.startswith) {
-    lo = 0;
-    hi = static_cast<int64_t>(n);
+  if (c.startswith) {  // the start of the whole, which a stream window may already have passed
+    lo = -origin_;
+    hi = static_cast<int64_t>(n) - origin_;
   }
   lo = clamp_index(lo, size);
   hi = clamp_index(hi, size);
@@ -157,7 +157,7 @@ bool PayloadMatcher::match_from(const Rule& rule, size_t index, size_t cursor) {
     case 1: return pcre(rule, std::get<PcreStep>(step), index, cursor);
     case 2: {
       const auto& t = std::get<ByteTestStep>(step);
-      const int64_t position = (t.read.relative ? static_cast<int64_t>(cursor) : 0) + resolve(t.offset);
+      const int64_t position = (t.read.relative ? static_cast<int64_t>(cursor) : -origin_) + resolve(t.offset);
       uint64_t v = 0;
       if (!read_value(t.read, position, v)) return false;
       const uint64_t want = static_cast<uint64_t>(resolve(t.value));
@@ -176,13 +176,13 @@ bool PayloadMatcher::match_from(const Rule& rule, size_t index, size_t cursor) {
     }
     case 3: {
       const auto& j = std::get<ByteJumpStep>(step);
-      const int64_t position = (j.read.relative ? static_cast<int64_t>(cursor) : 0) + resolve(j.offset);
+      const int64_t position = (j.read.relative ? static_cast<int64_t>(cursor) : -origin_) + resolve(j.offset);
       uint64_t raw = 0;
       if (!read_value(j.read, position, raw)) return false;
       int64_t v = static_cast<int64_t>(raw) * j.multiplier;
       if (j.align) v = (v + 3) & ~int64_t{3};
       int64_t target = 0;
-      if (j.from_beginning) target = v;
+      if (j.from_beginning) target = v - origin_;
       else if (j.from_end) target = static_cast<int64_t>(buffer_.size()) + v;
       else target = position + j.read.bytes + v;
       target += j.post_offset;
@@ -191,7 +191,7 @@ bool PayloadMatcher::match_from(const Rule& rule, size_t index, size_t cursor) {
     }
     case 4: {
       const auto& e = std::get<ByteExtractStep>(step);
-      const int64_t position = (e.read.relative ? static_cast<int64_t>(cursor) : 0) + e.offset;
+      const int64_t position = (e.read.relative ? static_cast<int64_t>(cursor) : -origin_) + e.offset;
       uint64_t raw = 0;
       if (!read_value(e.read, position, raw)) return false;
       int64_t v = static_cast<int64_t>(raw) * e.multiplier;
@@ -204,7 +204,7 @@ bool PayloadMatcher::match_from(const Rule& rule, size_t index, size_t cursor) {
     }
     case 5: {
       const auto& d = std::get<IsDataAtStep>(step);
-      const int64_t n = resolve(d.position);
+      const int64_t n = resolve(d.position) - (d.relative ? 0 : origin_);
       const int64_t size = static_cast<int64_t>(buffer_.size());
       // Suricata: relative asks for n more bytes after the cursor; absolute for a byte at index n.
       const bool present = d.relative ? static_cast<int64_t>(cursor) + n <= size && n <= size : n < size;

@@ -19,7 +19,8 @@ class PayloadMatcher {
   static constexpr uint32_t kStepBudget = 3000;
 
   // `origin` is where buffer[0] sits in the inspected whole (a reassembled stream's window starts
-  // `origin` bytes into the stream): absolute content offset/depth count from the whole's start.
+  // `origin` bytes into the stream): every absolute position (content offset/depth/startswith,
+  // byte_test/byte_jump/byte_extract/isdataat) counts from the whole's start.
   bool matches(const Rule& rule, std::string_view buffer, int64_t origin = 0);
 
  private:

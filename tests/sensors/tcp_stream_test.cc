@@ -279,15 +279,23 @@ TEST_CASE("stream: absolute offset and depth count from the start of the stream,
       "alert tcp any any -> any any (msg:\"ends too late\"; flow:to_server,only_stream; content:\"MARK\"; "
       "depth:3503; sid:13;)\n"
       "alert tcp any any -> any any (msg:\"wide\"; flow:to_server,only_stream; content:\"MARK\"; "
-      "offset:3000; depth:1000; sid:14;)\n";
+      "offset:3000; depth:1000; sid:14;)\n"
+      // The stream starts with "bbbb"; the window with "aaaa", which startswith must not take for it.
+      "alert tcp any any -> any any (msg:\"starts with aaaa\"; flow:to_server,only_stream; content:\"aaaa\"; "
+      "startswith; content:\"MARK\"; fast_pattern; sid:15;)\n"
+      "alert tcp any any -> any any (msg:\"byte at 952\"; flow:to_server,only_stream; content:\"MARK\"; "
+      "byte_test:1,=,97,952; sid:16;)\n"
+      "alert tcp any any -> any any (msg:\"byte at the window's 0\"; flow:to_server,only_stream; content:\"MARK\"; "
+      "byte_test:1,=,98,0; isdataat:!3600; sid:17;)\n";
+  std::string first = "bbbb" + std::string(996, 'a');
   std::string fourth(1000, 'd');
   fourth.replace(500, 4, "MARK");
-  const auto result = replay(with_handshake({{seconds(2), c2s(kPsh | kAck, 0, std::string(1000, 'a'))},
+  const auto result = replay(with_handshake({{seconds(2), c2s(kPsh | kAck, 0, first)},
                                              {seconds(3), c2s(kPsh | kAck, 1000, std::string(1000, 'b'))},
                                              {seconds(4), c2s(kPsh | kAck, 2000, std::string(1000, 'c'))},
                                              {seconds(5), c2s(kPsh | kAck, 3000, fourth)}}),
                              {}, rules);
-  CHECK(result.sids() == std::vector<uint32_t>{11, 14});
+  CHECK(result.sids() == std::vector<uint32_t>{11, 14, 16});
   for (const auto& alert : result.alerts) CHECK(alert.timestamp == seconds(5));
 }
 
