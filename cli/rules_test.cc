@@ -104,7 +104,8 @@ int run_rules_test(const RulesTestOptions& options) {
     expected = std::move(*read);
   }
   rules::RuleLoadReport load_report;
-  auto rules = rules::load_rule_set(options.rule_paths, rules::RuleVariables::suricata_defaults(), load_report);
+  auto rules = rules::load_rule_set(options.rule_paths, rules::RuleVariables::suricata_defaults(), load_report,
+                                    {rules::default_rule_cache_dir()});
   if (!rules) return usage_error(rules.error().message);
   if (!load_report.issues.empty()) {
     std::cerr << "vigil: " << load_report.issues.size()

@@ -14,10 +14,9 @@ constexpr const char* kStateNextSeq = "pipeline.next_seq";
 Pipeline::Pipeline(storage::RocksStore& store, correlator::Correlator& correlator, const Clock& clock,
                    Duration review_interval)
     : store_(store), correlator_(correlator), clock_(clock), review_interval_(review_interval) {
-  correlator_.set_incident_listener([this](const Incident& incident) {
+  correlator_.set_incident_listener([this](const Incident&) {
     std::lock_guard lock(mutex_);
     ++stats_.incidents_changed;
-    (void)incident;
   });
 }
 

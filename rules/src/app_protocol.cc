@@ -3,7 +3,6 @@
 namespace vigil::rules {
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 bool http_request(std::string_view p) {
   // Suricata's HTTP probing patterns: a request method followed by a space.
@@ -14,7 +13,7 @@ bool http_request(std::string_view p) {
       "MKWORKSPACE ", "MKACTIVITY ", "ORDERPATCH ", "ACL ", "POLL ", "SUBSCRIBE ", "UNSUBSCRIBE ",
       "NOTIFY ", "BMOVE ", "BCOPY ", "BDELETE ", "BPROPFIND ", "BPROPPATCH ", "INVOKE ", "MKCALENDAR "};
   for (std::string_view m : kMethods) {
-    if (starts_with(p, m)) return true;
+    if (p.starts_with(m)) return true;
   }
   return false;
 }
@@ -34,9 +33,9 @@ AppProto app_proto_by_name(std::string_view name) {
 }
 
 AppProto recognise_app_proto(std::string_view payload, bool to_server) {
-  if (to_server ? http_request(payload) : starts_with(payload, "HTTP/1.")) return AppProto::http;
+  if (to_server ? http_request(payload) : payload.starts_with("HTTP/1.")) return AppProto::http;
   if (tls_record(payload)) return AppProto::tls;
-  if (starts_with(payload, "SSH-")) return AppProto::ssh;
+  if (payload.starts_with("SSH-")) return AppProto::ssh;
   return AppProto::unknown;
 }
 

@@ -414,10 +414,6 @@ std::vector<SensorStats> WorkerPool::worker_stats() const {
   return out;
 }
 
-}  // namespace vigil::sensors
-
-namespace vigil::sensors {
-
 SensorStats WorkerPool::totals() const {
   SensorStats total;
   for (const SensorStats& s : worker_stats()) add_stats(total, s);

@@ -146,11 +146,6 @@ rocksdb::ColumnFamilyOptions family_options(const std::string& name) {
   return options;
 }
 
-// Looks at an existing store through a read-only open of the default and meta column families
-// alone, before the real open, so that what must be refused is refused before anything is
-// written: a newer schema may use options (comparators, merge operators, column families) this
-// build cannot open with and must be refused by its version, not by RocksDB's complaint; and a
-// store without meta may only be an empty one whose creation stopped early, never someone's data.
 // RocksDB holds its LOCK file with an fcntl write lock. Asking the kernel who holds it, before
 // reading anything, tells a dir in use by another process (vigild) apart from a damaged one: the
 // probes below read MANIFEST and SST files that the owner may be compacting away at that moment.
@@ -165,6 +160,11 @@ bool locked_by_other_process(const std::string& dir) {
   return locked;
 }
 
+// Looks at an existing store through a read-only open of the default and meta column families
+// alone, before the real open, so that what must be refused is refused before anything is
+// written: a newer schema may use options (comparators, merge operators, column families) this
+// build cannot open with and must be refused by its version, not by RocksDB's complaint; and a
+// store without meta may only be an empty one whose creation stopped early, never someone's data.
 Result<void> probe_before_open(const std::string& dir, const rocksdb::DBOptions& db_options, bool has_meta) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());

@@ -45,7 +45,7 @@ size_t count(const std::string& text, const std::string& what) {
 
 TEST_CASE("replay --workers must be at least 1", "[cli][replay][workers]") {
   const auto r = run_vigil({"replay", "--no-store", "--workers", "0", kSample});
-  CHECK(r.exit_code != 0);
+  CHECK(r.exit_code == 2);  // bad usage
   CHECK(r.err.find("--workers") != std::string::npos);
 }
 
