@@ -114,18 +114,17 @@ Result<rocksdb::WriteBatch> RocksStore::Impl::event_batch(std::span<const Event>
     std::vector<uint32_t>& m = *members;
     const auto by_ref = [&](uint32_t a, uint32_t b) { return ref_of(a) < ref_of(b); };
     if (!std::is_sorted(m.begin(), m.end(), by_ref)) std::stable_sort(m.begin(), m.end(), by_ref);
-    // One key per run of the prefix's events in one posting bucket (its first entry); its value
-    // packs the run's event refs.
+    // One key per run of the prefix's events in one posting bucket (its first entry and a hash of
+    // the list, schema.h); its value packs the run's event refs.
     for (size_t r = 0; r < m.size();) {
       const int64_t bucket = schema::posting_bucket(events[m[r]].timestamp);
-      key.assign(*prefix);
-      key += ref_of(m[r]);
       postings.clear();
       size_t j = r;
       for (; j < m.size() && schema::posting_bucket(events[m[j]].timestamp) == bucket; ++j) {
         if (postings.ends_with(ref_of(m[j]))) continue;  // the same event twice in one batch
         postings += ref_of(m[j]);
       }
+      key = schema::posting_list_key(*prefix, postings);
       status = batch.Put(cf[kIndex], key, postings);
       if (!status.ok()) {
         return rocks_failure(dir, "cannot batch an index entry", status);
@@ -203,6 +202,21 @@ void RocksStore::append_async(std::span<const Event> events, std::function<void(
   }
   impl_->writer->submit(std::move(*batch), "append " + std::to_string(events.size()) + " events",
                         std::move(on_durable));
+}
+
+Result<void> RocksStore::append_with_state(std::span<const Event> events,
+                                           std::span<const std::pair<std::string, std::string>> state, bool sync) {
+  if (auto writable = impl_->check_writable("append events"); !writable) return writable;
+  auto batch = impl_->event_batch(events);
+  if (!batch) return fail(batch.error());
+  for (const auto& [key, value] : state) {
+    if (auto status = batch->Put(impl_->cf[kState], slice(key), slice(value)); !status.ok()) {
+      return rocks_failure(impl_->dir, "cannot batch state " + key, status);
+    }
+  }
+  return impl_->writer
+      ->submit(std::move(*batch), "append " + std::to_string(events.size()) + " events with their state", sync)
+      .get();
 }
 
 Result<std::vector<Event>> RocksStore::query(const EventQuery& query) {

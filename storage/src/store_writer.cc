@@ -22,12 +22,12 @@ StoreWriter::~StoreWriter() {
   thread_.join();
 }
 
-void StoreWriter::submit(rocksdb::WriteBatch batch, std::string what, Done done) {
+void StoreWriter::submit(rocksdb::WriteBatch batch, std::string what, Done done, bool sync) {
   {
     std::unique_lock lock(mutex_);
     room_.wait(lock, [this] { return stopping_ || queue_.size() < kMaxQueued; });
     if (!stopping_) {
-      queue_.push_back(Request{std::move(batch), std::move(what), std::move(done)});
+      queue_.push_back(Request{std::move(batch), std::move(what), std::move(done), sync});
       wake_.notify_one();
       return;
     }
@@ -35,15 +35,17 @@ void StoreWriter::submit(rocksdb::WriteBatch batch, std::string what, Done done)
   done(fail(ErrorCode::internal, "data dir " + dir_ + ": the store is closing: cannot " + what));
 }
 
-std::future<Result<void>> StoreWriter::submit(rocksdb::WriteBatch batch, std::string what) {
+std::future<Result<void>> StoreWriter::submit(rocksdb::WriteBatch batch, std::string what, bool sync) {
   auto promise = std::make_shared<std::promise<Result<void>>>();
   auto future = promise->get_future();
-  submit(std::move(batch), std::move(what), [promise](Result<void> result) { promise->set_value(std::move(result)); });
+  submit(
+      std::move(batch), std::move(what), [promise](Result<void> result) { promise->set_value(std::move(result)); },
+      sync);
   return future;
 }
 
-Result<void> StoreWriter::write(rocksdb::WriteBatch batch, std::string what) {
-  return submit(std::move(batch), std::move(what)).get();
+Result<void> StoreWriter::write(rocksdb::WriteBatch batch, std::string what, bool sync) {
+  return submit(std::move(batch), std::move(what), sync).get();
 }
 
 void StoreWriter::run() {
@@ -70,14 +72,16 @@ void StoreWriter::commit(std::deque<Request>& group) {
   std::vector<rocksdb::Status> written;
   written.reserve(group.size());
   bool any_written = false;
+  bool sync = sync_;
   for (auto& request : group) {
     written.push_back(db_->Write(options, &request.batch));
     any_written = any_written || written.back().ok();
+    sync = sync || request.sync;
   }
   // With manual_wal_flush the batches sit in RocksDB's WAL buffer until this flush; only after
   // it does a kill -9 leave them in the log (and only after the fsync does a power cut).
   rocksdb::Status flushed;
-  if (any_written) flushed = db_->FlushWAL(sync_);
+  if (any_written) flushed = db_->FlushWAL(sync);
   for (size_t i = 0; i < group.size(); ++i) {
     auto& request = group[i];
     const rocksdb::Status& status = !written[i].ok() ? written[i] : flushed;

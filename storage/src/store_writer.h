@@ -32,16 +32,18 @@ class StoreWriter {
 
   // Blocks while kMaxQueued batches already wait: memory stays bounded when producers outrun the disk.
   static constexpr size_t kMaxQueued = 256;
-  void submit(rocksdb::WriteBatch batch, std::string what, Done done);
-  std::future<Result<void>> submit(rocksdb::WriteBatch batch, std::string what);
+  // `sync`: fsync this batch's group even when the writer's policy does not (the group shares it).
+  void submit(rocksdb::WriteBatch batch, std::string what, Done done, bool sync = false);
+  std::future<Result<void>> submit(rocksdb::WriteBatch batch, std::string what, bool sync = false);
   // submit() and wait.
-  Result<void> write(rocksdb::WriteBatch batch, std::string what);
+  Result<void> write(rocksdb::WriteBatch batch, std::string what, bool sync = false);
 
  private:
   struct Request {
     rocksdb::WriteBatch batch;
     std::string what;
     Done done;
+    bool sync = false;
   };
   void run();
   void commit(std::deque<Request>& group);

@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "vigil/core/interfaces.h"
@@ -71,12 +72,22 @@ class RocksStore final : public EventStore, public IncidentStore, public StateSt
   std::future<Result<void>> append_async(std::span<const Event> events);
   // Same, but `on_durable` runs on the writer thread once the batch is durable or failed.
   void append_async(std::span<const Event> events, std::function<void(Result<void>)> on_durable);
+  // Events plus state entries (the pipeline's event counter, a sensor link's cursor) in ONE atomic
+  // write batch: after a crash either all of them are there or none is, so a counter never lags the
+  // events it numbered and a link cursor never names a batch whose events are missing. `sync`
+  // fsyncs before returning even when the store's sync_writes is off (the sensor link deletes its
+  // only other copy on the acknowledgement that follows).
+  Result<void> append_with_state(std::span<const Event> events,
+                                 std::span<const std::pair<std::string, std::string>> state, bool sync);
 
   // IncidentStore. put() replaces the record with the same id and its index entries.
   Result<void> put(const Incident& incident) override;
   Result<std::optional<Incident>> get(std::string_view id) override;
   Result<std::vector<Incident>> list(const IncidentQuery& query) override;
   Result<IncidentPage> list_page(const IncidentQuery& query);
+  // How many incidents are in each state (new ... closed, in that order), counted over the state
+  // index's keys without reading a record: cheap enough for every metrics scrape.
+  Result<std::vector<std::pair<IncidentState, uint64_t>>> count_incidents_by_state();
   Result<uint64_t> next_incident_number() override;
 
   // StateStore.
