@@ -180,4 +180,20 @@ Result<IncidentPage> RocksStore::list_page(const IncidentQuery& query) {
   return page;
 }
 
+Result<std::vector<std::pair<IncidentState, uint64_t>>> RocksStore::count_incidents_by_state() {
+  using enum IncidentState;
+  std::vector<std::pair<IncidentState, uint64_t>> counts;
+  Impl::ReadView reading;
+  impl_->read_view(reading);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(reading.options, impl_->cf[kIndex]));
+  for (IncidentState state : {new_, acknowledged, investigating, contained, resolved, closed}) {
+    const std::string prefix = schema::incident_index_prefix(schema::IncidentIndex::state, schema::state_value(state));
+    uint64_t n = 0;
+    for (it->Seek(prefix); it->Valid() && view(it->key()).starts_with(prefix); it->Next()) ++n;
+    if (!it->status().ok()) return rocks_failure(impl_->dir, "cannot scan the incident index", it->status());
+    counts.emplace_back(state, n);
+  }
+  return counts;
+}
+
 }  // namespace vigil::storage

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <optional>
 
 #include "schema.h"
 
@@ -91,13 +92,28 @@ void PostingWalk::set_key() {
 void PostingWalk::fill() {
   refs_.clear();
   next_ = 0;
+  // A list key's suffix is its first ref (and, since the hash was added, 8 more bytes). A shorter
+  // one is damaged: reading it as some bucket would mix its refs into the wrong bucket's order, so
+  // the walk stops with an error naming it, as for a damaged list.
+  const auto bucket_of = [this](std::string_view suffix) -> std::optional<int64_t> {
+    const auto parsed = schema::parse_event_ref_key(suffix.substr(0, schema::kEventRefSize));
+    if (!parsed) {
+      status_ = rocksdb::Status::Corruption("an event index key is damaged (" + std::to_string(suffix.size()) +
+                                            " bytes after its prefix, at least 16 expected)");
+      return std::nullopt;
+    }
+    return schema::posting_bucket(parsed->timestamp);
+  };
   while (refs_.empty() && lists_->valid() && status_.ok()) {
-    const auto bucket_of = [](std::string_view ref) {
-      const auto parsed = schema::parse_event_ref_key(ref.substr(0, schema::kEventRefSize));
-      return parsed ? schema::posting_bucket(parsed->timestamp) : 0;
-    };
-    const int64_t bucket = bucket_of(lists_->suffix());
-    for (; lists_->valid() && bucket_of(lists_->suffix()) == bucket; lists_->next()) {
+    const auto bucket = bucket_of(lists_->suffix());
+    if (!bucket) return;
+    for (; lists_->valid(); lists_->next()) {
+      const auto this_bucket = bucket_of(lists_->suffix());
+      if (!this_bucket) {
+        refs_.clear();
+        return;
+      }
+      if (*this_bucket != *bucket) break;
       const std::string_view list = lists_->value();
       if (list.empty() || list.size() % schema::kEventRefSize != 0) {
         status_ = rocksdb::Status::Corruption("an event index posting list is not a whole number of event refs");

@@ -60,9 +60,10 @@ class RangeWalk final : public OrderedWalk {
 };
 
 // The event keys (class ‖ ref) of the posting lists a RangeWalk over one value's index ranges
-// finds, those in [lo, hi) only, in order. A list's key is its first ref and every ref of a list
-// is in its first ref's posting bucket, so the lists of one bucket are neighbours: the walk reads
-// one bucket's lists at a time and sorts their refs. The ranges must start at a bucket's start.
+// finds, those in [lo, hi) only, in order. A list's key is its first ref (then a hash of the list)
+// and every ref of a list is in its first ref's posting bucket, so the lists of one bucket are
+// neighbours: the walk reads one bucket's lists at a time and sorts their refs. The ranges must
+// start at a bucket's start. A damaged key or list stops the walk with a Corruption status.
 class PostingWalk final : public OrderedWalk {
  public:
   PostingWalk(std::unique_ptr<RangeWalk> lists, char event_class, std::string lo, std::string hi, bool reverse);

@@ -110,6 +110,21 @@ std::string event_index_prefix(EventType type, int64_t day, EventIndex kind, std
   return key;
 }
 
+std::string posting_list_key(std::string_view prefix, std::string_view postings) {
+  // FNV-1a: cheap, and only lists with the same prefix and first ref need to differ; two lists
+  // with the same contents may share a key (replacing one with the other loses nothing).
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const char c : postings) {
+    hash = (hash ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+  }
+  std::string key;
+  key.reserve(prefix.size() + kEventRefSize + kPostingHashSize);
+  key.append(prefix);
+  key.append(postings.substr(0, kEventRefSize));
+  put_big_endian(key, hash);
+  return key;
+}
+
 std::string ip_value(const IpAddress& ip) {
   const auto& bytes = ip.bytes();
   return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());

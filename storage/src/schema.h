@@ -70,6 +70,13 @@ int64_t posting_bucket(Timestamp timestamp);                  // floor(time / bu
 Timestamp posting_bucket_start(int64_t bucket);
 enum class EventIndex : char { src = 's', dst = 'd', sid = 'g', incident = 'i' };
 std::string event_index_prefix(EventType type, int64_t day, EventIndex kind, std::string_view value);
+// The key of one posting list: prefix ‖ its first ref ‖ BE64(FNV-1a of the whole list). Readers use
+// only the 16 bytes after the prefix; the hash makes the key unique per list, so a list holding the
+// same first ref as an older one (an event appended again, a seq reused after a crash) is written
+// beside it instead of replacing it and dropping the older list's other events from the index.
+// Lists written before the hash (16-byte suffix) read the same way.
+inline constexpr size_t kPostingHashSize = 8;
+std::string posting_list_key(std::string_view prefix, std::string_view postings);
 std::string event_day_prefix(EventType type, int64_t day);  // 'e' ‖ class ‖ BE32(day)
 std::string ip_value(const IpAddress& ip);                  // the 16-byte mapped form
 std::string sid_value(uint32_t signature_id);               // BE32
