@@ -217,8 +217,8 @@ TEST_CASE("events are indexed by address, sid and incident in the same batch, un
   CHECK(raw.keys("index", day1 + "s").size() == 1);
   CHECK(raw.keys("index", day1 + "d").size() == 1);
   CHECK(raw.keys("index", "e").size() == 6);
-  // prefix ‖ len ‖ 16-byte address ‖ 16-byte time key
-  CHECK(raw.keys("index", day0 + "s")[0].size() == day0.size() + 2 + 16 + 16);
+  // prefix ‖ len ‖ 16-byte address ‖ 16-byte time key ‖ 8-byte hash of the posting list
+  CHECK(raw.keys("index", day0 + "s")[0].size() == day0.size() + 2 + 16 + 16 + 8);
   CHECK(raw.keys("events", "a").size() == 1);
   CHECK(raw.keys("events", "f").size() == 1);
 }
