@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "export_api.h"
 #include "vigil/core/eve_json.h"
 #include "vigil/correlator/incident_actions.h"
 
@@ -229,6 +230,11 @@ void ControlApi::dispatch(const Caller& caller, const std::string& method, const
     return reply(result_line(id, std::move(out)));
   }
   if (method == "admin.backup") return reply(backup(caller, params, id));
+  if (is_export_method(method)) {
+    return reply(handle_export(store_, method, params, id, [&](const json& recorded, const std::string& outcome) {
+      audit(caller, method, recorded, outcome);
+    }));
+  }
   if (method == "rules.reload") {
     if (!hooks_.reload_rules) return reply(error_line(id, rpc_error::kInternal, "rule reload is not wired"));
     hooks_.reload_rules([this, caller, params, id, reply](Result<std::string> outcome) {

@@ -27,6 +27,8 @@ const std::map<std::string, std::vector<Role>, std::less<>>& method_roles() {
       {"admin.backup", {admin}},
       {"audit.list", {auditor, admin}},
       {"audit.verify", {auditor, admin}},
+      {"export.page", {auditor, admin}},
+      {"export.done", {auditor, admin}},
   };
   return kTable;
 }
