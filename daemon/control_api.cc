@@ -143,38 +143,18 @@ ControlApi::ControlApi(storage::RocksStore& store, Pipeline& pipeline, const Clo
     : store_(store), pipeline_(pipeline), clock_(clock), hooks_(std::move(hooks)) {}
 
 std::string ControlApi::error_line(const json& id, int code, const std::string& message) {
-  return json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}}.dump();
+  return daemon::error_line(id, code, message);
 }
 
-std::string ControlApi::result_line(const json& id, json result) {
-  return json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}}.dump();
-}
+std::string ControlApi::result_line(const json& id, json result) { return daemon::result_line(id, std::move(result)); }
 
 void ControlApi::handle(const Caller& caller, std::string_view line, Reply reply) {
-  // Invalid UTF-8 in a string is a parse error here rather than an exception at dump() time.
-  json request = json::parse(line, nullptr, false);
-  if (request.is_discarded()) return reply(error_line(nullptr, rpc_error::kParse, "parse error: not valid JSON"));
-  if (!request.is_object()) {
-    return reply(error_line(nullptr, rpc_error::kInvalidRequest,
-                            request.is_array() ? "batch requests are not supported: send one request per line"
-                                               : "a request must be a JSON object"));
-  }
-  json id = request.contains("id") ? request["id"] : json();
-  const bool notification = !request.contains("id");
-  if (!id.is_null() && !id.is_string() && !id.is_number_integer()) {
-    return reply(error_line(nullptr, rpc_error::kInvalidRequest, "'id' must be a string or an integer"));
-  }
-  if (request.value("jsonrpc", json()) != "2.0") {
-    return reply(error_line(id, rpc_error::kInvalidRequest, "'jsonrpc' must be \"2.0\""));
-  }
-  if (!request.contains("method") || !request["method"].is_string()) {
-    return reply(error_line(id, rpc_error::kInvalidRequest, "'method' must be a string"));
-  }
-  const std::string method = request["method"].get<std::string>();
-  json params = request.contains("params") ? request["params"] : json::object();
-  if (!params.is_object()) {
-    return reply(error_line(id, rpc_error::kInvalidParams, "'params' must be an object of named parameters"));
-  }
+  DecodedLine decoded = decode_request(line);
+  if (!decoded.request) return reply(std::move(decoded.error_reply));
+  const json id = std::move(decoded.request->id);
+  const bool notification = decoded.request->notification;
+  const std::string method = std::move(decoded.request->method);
+  const json params = std::move(decoded.request->params);
   // A notification runs, but nothing is sent back, not even an error (JSON-RPC 2.0, section 4.1).
   Reply respond = notification ? Reply([](std::string) {}) : std::move(reply);
   const auto* roles = roles_for_method(method);
@@ -200,7 +180,7 @@ void ControlApi::dispatch(const Caller& caller, const std::string& method, const
                           Reply reply) {
   if (method == "status") {
     json status = hooks_.status ? hooks_.status() : json::object();
-    status["caller"] = {{"user", caller.user}, {"uid", caller.uid}, {"role", to_string(caller.role)}};
+    status["caller"] = {{"user", caller.user}, {"uid", caller.uid}, {"role", to_string(caller.role)}, {"via", caller.via}};
     return reply(result_line(id, std::move(status)));
   }
   if (method == "alerts.list") return reply(result_line(id, list_alerts(store_, params)));
@@ -308,7 +288,13 @@ void ControlApi::audit(const Caller& caller, const std::string& method, const js
   entry.time = clock_.now();
   entry.actor = caller.user;
   entry.action = method;
-  json detail = {{"role", to_string(caller.role)}, {"uid", caller.uid}, {"params", params}};
+  json detail = {{"role", to_string(caller.role)}, {"via", caller.via}, {"params", params}};
+  // A TLS caller is its certificate subject (the actor); its uid would be the daemon's own.
+  if (caller.via == "tls") {
+    detail["peer"] = caller.peer;
+  } else {
+    detail["uid"] = caller.uid;
+  }
   if (!outcome.empty()) detail["outcome"] = outcome;
   entry.detail = detail.dump();
   if (auto appended = store_.append_audit(entry); !appended) {

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jsonrpc.h"
 #include "pipeline.h"
 #include "roles.h"
 #include "vigil/core/result.h"
@@ -19,19 +20,6 @@
 #include "vigil/storage/rocks_store.h"
 
 namespace vigil::daemon {
-
-namespace rpc_error {
-inline constexpr int kParse = -32700;
-inline constexpr int kInvalidRequest = -32600;
-inline constexpr int kMethodNotFound = -32601;
-inline constexpr int kInvalidParams = -32602;
-inline constexpr int kInternal = -32603;
-inline constexpr int kForbidden = -32001;  // the caller's role may not call this method
-inline constexpr int kNotFound = -32002;   // no such incident
-inline constexpr int kRefused = -32003;    // the action is not allowed in the incident's state
-inline constexpr int kBusy = -32004;       // a rule reload is already running
-inline constexpr int kFailed = -32005;     // the action ran and failed (storage, a broken rule set)
-}  // namespace rpc_error
 
 struct ControlHooks {
   std::function<nlohmann::json()> status;

@@ -17,8 +17,10 @@ struct Caller {
   uid_t uid = 0;
   gid_t gid = 0;
   pid_t pid = 0;
-  std::string user;  // the account name of uid, or "uid:N" when it has none
+  std::string user;  // the account name of uid, or "uid:N" when it has none; over TLS the certificate subject
   Role role = Role::none;
+  std::string via = "unix";  // the transport: "unix" (uid/gid from SO_PEERCRED) or "tls" (client certificate)
+  std::string peer;          // over TLS: the client's address and port
 };
 
 // First mapping matching the uid or the gid; then uid 0 is admin; then the default role.
