@@ -1,5 +1,11 @@
 #include "admin_command.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -8,6 +14,7 @@
 #include "daemon_client.h"
 #include "exit_codes.h"
 #include "paths.h"
+#include "signed_chain.h"
 #include "table.h"
 #include "vigil/storage/rocks_store.h"
 
@@ -19,6 +26,8 @@ struct AdminOptions {
   std::string to;
   std::string socket = default_socket_path();
   bool json = false;
+  std::string key_prefix;  // keygen --out
+  bool force = false;
 };
 
 Result<std::unique_ptr<storage::RocksStore>> open_store(const std::string& dir, bool read_only) {
@@ -139,10 +148,42 @@ int stats(const AdminOptions& options) {
   return kExitOk;
 }
 
+// Writes `text` to `path` with `mode`, replacing the file; the mode is set on the descriptor so an existing
+// file with looser permissions does not keep them.
+Result<void> write_key_file(const std::string& path, const std::string& text, mode_t mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return fail(ErrorCode::io_error, "cannot write " + path + ": " + std::strerror(errno));
+  const bool written = ::fchmod(fd, mode) == 0 &&
+                       ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!written) return fail(ErrorCode::io_error, "cannot write " + path + ": " + std::strerror(saved));
+  return ok();
+}
+
+int keygen(const AdminOptions& options) {
+  const std::string private_path = options.key_prefix + ".key";
+  const std::string public_path = options.key_prefix + ".pub";
+  if (!options.force) {
+    for (const auto& path : {private_path, public_path}) {
+      std::error_code ec;
+      if (std::filesystem::exists(path, ec)) return usage_error(path + " exists; use --force to replace it");
+    }
+  }
+  auto key = SigningKey::generate();
+  if (!key) return runtime_error(key.error().message);
+  if (auto done = write_key_file(private_path, key->private_pem(), 0600); !done) return usage_error(done.error().message);
+  if (auto done = write_key_file(public_path, key->public_pem(), 0644); !done) return usage_error(done.error().message);
+  std::cout << "Ed25519 key pair, key id " << key->key_id() << ":\n  " << private_path
+            << "  private (mode 0600): signs exports, keep it secret\n  " << public_path
+            << "  public: give it to whoever verifies exports\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_admin_commands(CLI::App& app, int& exit_code) {
-  CLI::App* admin = app.add_subcommand("admin", "Back up, check and measure a data dir");
+  CLI::App* admin = app.add_subcommand("admin", "Back up, check and measure a data dir; make signing keys");
   admin->require_subcommand(1);
   auto options = std::make_shared<AdminOptions>();
   const auto data_dir = [&](CLI::App* cmd) {
@@ -170,6 +211,15 @@ void add_admin_commands(CLI::App& app, int& exit_code) {
   data_dir(stats_cmd);
   stats_cmd->add_flag("--json", options->json, "One JSON object, for scripts");
   stats_cmd->callback([options, &exit_code] { exit_code = stats(*options); });
+
+  CLI::App* keygen_cmd = admin->add_subcommand("keygen", "Make an Ed25519 key pair for signing exports");
+  keygen_cmd->add_option("--out", options->key_prefix, "Write PREFIX.key (private, mode 0600) and PREFIX.pub")->required();
+  keygen_cmd->add_flag("--force", options->force, "Replace existing key files");
+  keygen_cmd->footer("PEM files (PKCS#8 private key, SubjectPublicKeyInfo public key), readable by OpenSSL.\n"
+                     "Example:\n  vigil admin keygen --out /etc/vigil/auditor\n"
+                     "  vigil export --from 7d --sign /etc/vigil/auditor.key --out week.jsonl\n"
+                     "  vigil verify week.jsonl --key /etc/vigil/auditor.pub");
+  keygen_cmd->callback([options, &exit_code] { exit_code = keygen(*options); });
 }
 
 }  // namespace vigil::cli

@@ -7,11 +7,14 @@
 #include <iostream>
 
 #include "admin_command.h"
+#include "audit_command.h"
 #include "exit_codes.h"
+#include "export_command.h"
 #include "list_commands.h"
 #include "replay_command.h"
 #include "rules_command.h"
 #include "status_command.h"
+#include "verify_command.h"
 
 namespace {
 
@@ -41,6 +44,9 @@ int main(int argc, char** argv) {
   vigil::cli::add_incidents_commands(app, exit_code);
   vigil::cli::add_admin_commands(app, exit_code);
   vigil::cli::add_status_command(app, exit_code);
+  vigil::cli::add_export_command(app, exit_code);
+  vigil::cli::add_verify_command(app, exit_code);
+  vigil::cli::add_audit_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
