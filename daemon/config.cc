@@ -190,12 +190,70 @@ void read_rules(Reader& r, const YAML::Node& node, DaemonConfig& config) {
   }
 }
 
+void read_control_tls(Reader& r, const YAML::Node& node, ControlTlsConfig& tls) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!r.check_map(node, "control.tls", {"listen", "cert", "key", "ca", "roles"})) return;
+  r.string(node, "control.tls", "listen", tls.listen);
+  r.string(node, "control.tls", "cert", tls.cert);
+  r.string(node, "control.tls", "key", tls.key);
+  r.string(node, "control.tls", "ca", tls.ca);
+  for (const char* key : {"listen", "cert", "key", "ca"}) {
+    if (!node[key].IsDefined()) r.issue(node, std::string("control.tls.") + key, "is required");
+  }
+  const YAML::Node roles = node["roles"];
+  if (!roles.IsDefined() || roles.IsNull()) return;
+  if (!roles.IsSequence()) return r.issue(roles, "control.tls.roles", "must be a list of {cn, ou, o or subject, role}");
+  for (size_t i = 0; i < roles.size(); ++i) {
+    const YAML::Node m = roles[i];
+    const std::string field = "control.tls.roles[" + std::to_string(i) + "]";
+    if (!r.check_map(m, field, {"subject", "cn", "ou", "o", "role"})) continue;
+    CertRoleMapping mapping;
+    r.string(m, field, "subject", mapping.subject);
+    r.string(m, field, "cn", mapping.cn);
+    r.string(m, field, "ou", mapping.ou);
+    r.string(m, field, "o", mapping.o);
+    if (mapping.subject.empty() && mapping.cn.empty() && mapping.ou.empty() && mapping.o.empty()) {
+      r.issue(m, field, "needs at least one of subject, cn, ou, o");
+    }
+    const YAML::Node role = m["role"];
+    auto parsed = role.IsScalar() ? parse_role(role.Scalar()) : std::nullopt;
+    if (!parsed) {
+      r.issue(role.IsDefined() ? role : m, field + ".role", "must be one of none, responder, admin, auditor, liaison");
+    } else {
+      mapping.role = *parsed;
+    }
+    tls.roles.push_back(mapping);
+  }
+}
+
+// The TLS files are read when the daemon starts; a missing or unreadable one is named here with its
+// line, so --check-config finds it rather than the start.
+void check_control_tls_files(Reader& r, const YAML::Node& node, const ControlTlsConfig& tls) {
+  if (!node.IsMap()) return;
+  for (const auto& [key, path] : {std::pair<const char*, const std::string*>{"cert", &tls.cert},
+                                  {"key", &tls.key},
+                                  {"ca", &tls.ca}}) {
+    if (path->empty()) continue;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(*path, ec)) {
+      r.issue(node[key], std::string("control.tls.") + key, "no such file: " + *path);
+    } else if (!std::ifstream(*path)) {
+      r.issue(node[key], std::string("control.tls.") + key, "cannot read " + *path);
+    }
+  }
+}
+
 void read_control(Reader& r, const YAML::Node& node, ControlConfig& control) {
   if (!node.IsDefined() || node.IsNull()) return;
-  if (!r.check_map(node, "control", {"socket", "socket_mode", "roles", "default_role", "max_line_bytes"})) return;
+  if (!r.check_map(node, "control",
+                   {"socket", "socket_mode", "roles", "default_role", "max_line_bytes", "max_connections", "tls"})) {
+    return;
+  }
   r.string(node, "control", "socket", control.socket);
   r.number(node, "control", "socket_mode", control.socket_mode, 0, 0777);
   r.number(node, "control", "max_line_bytes", control.max_line_bytes, 1024, 64 << 20);
+  r.number(node, "control", "max_connections", control.max_connections, 1, 10'000);
+  read_control_tls(r, node["tls"], control.tls);
   if (const YAML::Node d = node["default_role"]; d.IsDefined()) {
     auto role = d.IsScalar() ? parse_role(d.Scalar()) : std::nullopt;
     if (role) {
@@ -318,6 +376,12 @@ Result<DaemonConfig> parse_config(const std::string& yaml, const std::filesystem
   }
   config.data_dir = resolve(base, config.data_dir);
   config.control.socket = resolve(base, config.control.socket);
+  for (std::string* path : {&config.control.tls.cert, &config.control.tls.key, &config.control.tls.ca}) {
+    *path = resolve(base, *path);
+  }
+  if (root.IsMap() && root["control"].IsMap()) {
+    check_control_tls_files(r, root["control"]["tls"], config.control.tls);
+  }
   for (auto& p : config.rule_paths) p = resolve(base, p);
   for (auto& p : config.correlation_paths) p = resolve(base, p);
   return config;

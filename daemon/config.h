@@ -42,12 +42,31 @@ struct RoleMapping {
   Role role = Role::none;
 };
 
+// Who gets which role over TLS, from the client certificate's subject: every field given must match
+// (cn, o exactly; ou any of the subject's OUs; subject the whole RFC 2253 line). First match wins.
+struct CertRoleMapping {
+  std::string subject;  // "CN=alice,OU=responders,O=So TTTT"
+  std::string cn;
+  std::string ou;
+  std::string o;
+  Role role = Role::none;
+};
+
+// The control API over TLS with client certificates (control_tls.h). Empty `listen`: no TLS listener.
+struct ControlTlsConfig {
+  std::string listen;         // "127.0.0.1:7443"; port 0 picks a free port (status shows it)
+  std::string cert, key, ca;  // PEM: the daemon's certificate and key, the CA client certificates must chain to
+  std::vector<CertRoleMapping> roles;  // a certificate matching none gets no role
+};
+
 struct ControlConfig {
   std::string socket = "/run/vigil/control.sock";
   uint32_t socket_mode = 0660;  // who may connect at all; the role decides what they may do
   std::vector<RoleMapping> roles;  // first match wins; uid 0 is admin unless mapped otherwise
   Role default_role = Role::none;  // callers matching no mapping
   size_t max_line_bytes = 1u << 20;
+  size_t max_connections = 128;  // per listener (socket, TLS); more are closed at once
+  ControlTlsConfig tls;
 };
 
 struct DaemonConfig {
