@@ -182,7 +182,10 @@ class HttpParser final : public ProtocolParser {
     size_t bytes = sizeof(*this) + pending_[0].capacity() + pending_[1].capacity();
     for_each_tx_const([&](const htp_tx_t* tx) {
       bytes += kTxOverhead;
-      if (const HttpTx* state = state_of(tx)) bytes += state->memory() * 2;  // libhtp parsed copies
+      // libhtp holds its own parsed copy of the header blocks.
+      if (const HttpTx* state = state_of(tx)) {
+        bytes += state->memory() + state->request_header_raw.size() + state->response_header_raw.size();
+      }
     });
     return bytes;
   }
@@ -200,6 +203,7 @@ class HttpParser final : public ProtocolParser {
     normalise_uri(tx, state->uri_normalized);
     return HTP_OK;
   }
+  // Raw header blocks are bounded by the flow's memory check between slices (push).
   int request_header_data(htp_tx_data_t* d) {
     if (HttpTx* state = ensure_state(d->tx)) append_limited(state->request_header_raw, d->data, d->len, kRawHeaderLimit);
     return HTP_OK;
@@ -292,6 +296,10 @@ class HttpParser final : public ProtocolParser {
   void push(Direction direction, std::string_view bytes) {
     while (!done_ && !bytes.empty()) {
       sweep();
+      if (memory() > options_.http_flow_memory) {
+        stop(*out_, "http.memcap");
+        return;
+      }
       if (live_ >= options_.http_max_pending) {
         stop(*out_, "http.too_many_pending");
         return;
@@ -385,7 +393,7 @@ class HttpParser final : public ProtocolParser {
     list_.add_if(BufferId::http_accept, header_value(tx->request_headers, "accept"));
     list_.add_if(BufferId::http_accept_enc, header_value(tx->request_headers, "accept-encoding"));
     list_.add_if(BufferId::http_accept_lang, header_value(tx->request_headers, "accept-language"));
-    list_.add_if(BufferId::http_request_body, state->request_body);
+    if (!response) list_.add_if(BufferId::http_request_body, state->request_body);
 
     const htp_table_t* headers = response ? tx->response_headers : tx->request_headers;
     const std::string& raw = response ? state->response_header_raw : state->request_header_raw;
@@ -427,8 +435,14 @@ class HttpParser final : public ProtocolParser {
     }
     out.eve_source = &eve_;
     out_->transaction(out);
-    if (tx->flags & (HTP_REQUEST_SMUGGLING | HTP_REQUEST_INVALID_T_E | HTP_REQUEST_INVALID_C_L)) {
-      if (!response) out_->anomaly("http.request_smuggling");
+    if (!response) {
+      if (tx->flags & (HTP_REQUEST_SMUGGLING | HTP_REQUEST_INVALID_T_E | HTP_REQUEST_INVALID_C_L)) {
+        out_->anomaly("http.request_smuggling");
+      }
+      // The response side carries the request line and headers (libhtp's), not the request's
+      // raw header block or body: those go now, so a pipelined burst holds less.
+      std::string().swap(state->request_body);
+      std::string().swap(state->request_header_raw);
     }
   }
 

@@ -33,6 +33,9 @@ struct AppLayerOptions {
   size_t http_max_pending = 64;
   // Transactions per flow in total; libhtp keeps a pointer per past transaction.
   size_t http_max_transactions = 4096;
+  // What one flow's HTTP parsing may hold (open transactions, their headers and bodies, libhtp's
+  // copies estimated, data waiting for the other side); past it parsing stops (http.memcap).
+  size_t http_flow_memory = 1024 * 1024;
   // A TLS handshake message (a certificate chain) larger than this is not parsed.
   size_t tls_handshake_limit = 64 * 1024;
   // Bytes of a direction's start held while recognition waits for more.
