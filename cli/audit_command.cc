@@ -33,7 +33,8 @@ bool method_matches(const std::string& filter, const std::string& action) {
 std::string detail_text(const nlohmann::json& detail) {
   if (!detail.is_object()) return detail.is_string() ? detail.get<std::string>() : detail.dump();
   std::string text;
-  for (const auto& [name, value] : detail.value("params", nlohmann::json::object()).items()) {
+  const nlohmann::json params = detail.value("params", nlohmann::json::object());
+  for (const auto& [name, value] : params.items()) {
     if (!text.empty()) text += " ";
     text += name + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
   }
