@@ -292,6 +292,37 @@ void read_control(Reader& r, const YAML::Node& node, ControlConfig& control) {
   }
 }
 
+void read_link(Reader& r, const YAML::Node& node, LinkConfig& link) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!r.check_map(node, "link", {"mode", "central", "listen", "cert", "key", "ca", "spool_dir", "spool_max_mb",
+                                  "batch_events", "batch_interval", "max_backoff"})) {
+    return;
+  }
+  r.string(node, "link", "mode", link.mode);
+  r.string(node, "link", "central", link.central);
+  r.string(node, "link", "listen", link.listen);
+  r.string(node, "link", "cert", link.cert);
+  r.string(node, "link", "key", link.key);
+  r.string(node, "link", "ca", link.ca);
+  r.string(node, "link", "spool_dir", link.spool_dir);
+  r.number(node, "link", "spool_max_mb", link.spool_max_mb, 1, 1 << 20);
+  r.number(node, "link", "batch_events", link.batch_events, 1, 100'000);
+  r.duration(node, "link", "batch_interval", link.batch_interval, 1000);
+  r.duration(node, "link", "max_backoff", link.max_backoff, 100'000);
+  if (link.mode.empty() && !link.listen.empty()) link.mode = "central";
+  if (link.mode != "sensor" && link.mode != "central") {
+    return r.issue(node["mode"].IsDefined() ? node["mode"] : node, "link.mode", "must be sensor or central");
+  }
+  const bool sensor = link.mode == "sensor";
+  const char* address = sensor ? "central" : "listen";
+  if ((sensor ? link.central : link.listen).empty()) {
+    r.issue(node, std::string("link.") + address, std::string("is required with mode ") + link.mode + " (host:port)");
+  }
+  for (const char* key : {"cert", "key", "ca"}) {
+    if (!node[key].IsDefined()) r.issue(node, std::string("link.") + key, "is required (a PEM file)");
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(Role role) {
@@ -342,7 +373,7 @@ Result<DaemonConfig> parse_config(const std::string& yaml, const std::filesystem
   Reader r(file.string(), issues);
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);  // an empty file: every default
   if (r.check_map(root, "", {"data_dir", "log_level", "sensors", "rules", "correlation", "assets", "layers", "drills",
-                              "reporting", "retention", "control", "storage"})) {
+                              "reporting", "retention", "control", "storage", "link"})) {
     r.string(root, "", "data_dir", config.data_dir);
     r.string(root, "", "log_level", config.log_level);
     if (const YAML::Node level = root["log_level"]; level.IsDefined()) {
@@ -373,9 +404,14 @@ Result<DaemonConfig> parse_config(const std::string& yaml, const std::filesystem
       if (r.check_map(s, "storage", {"sync_writes"})) r.boolean(s, "storage", "sync_writes", config.sync_writes);
     }
     read_control(r, root["control"], config.control);
+    read_link(r, root["link"], config.link);
   }
   config.data_dir = resolve(base, config.data_dir);
   config.control.socket = resolve(base, config.control.socket);
+  for (std::string* path : {&config.link.cert, &config.link.key, &config.link.ca, &config.link.spool_dir}) {
+    *path = resolve(base, *path);
+  }
+  if (config.link.spool_dir.empty()) config.link.spool_dir = config.data_dir + "/link-spool";
   for (std::string* path : {&config.control.tls.cert, &config.control.tls.key, &config.control.tls.ca}) {
     *path = resolve(base, *path);
   }

@@ -69,6 +69,20 @@ struct ControlConfig {
   ControlTlsConfig tls;
 };
 
+// The sensor link (link/): `mode: sensor` ships this daemon's events to the central daemon over
+// mutually authenticated TLS and stores none itself; `mode: central` accepts sensors on `listen`.
+struct LinkConfig {
+  std::string mode;     // "" (no link), "sensor", "central"
+  std::string central;  // sensor: host:port of the central daemon
+  std::string listen;   // central: address:port to accept sensors on ("127.0.0.1:7444"; port 0 picks one)
+  std::string cert, key, ca;  // PEM files: this end's certificate and key, the CA the peer's must chain to
+  std::string spool_dir;      // sensor: unacknowledged batches (default <data_dir>/link-spool)
+  uint64_t spool_max_mb = 1024;  // sensor: a full spool drops new batches and counts them
+  size_t batch_events = 1000;                // sensor: a batch is sent at this many events...
+  Duration batch_interval = 200'000;         // ...or this long after its first one
+  Duration max_backoff = seconds(30);        // sensor: reconnect delay doubles from 100 ms up to this
+};
+
 struct DaemonConfig {
   std::filesystem::path file;  // the config file itself; relative paths below are resolved against its dir
   std::string data_dir = "/var/lib/vigil";
@@ -82,6 +96,7 @@ struct DaemonConfig {
   storage::RetentionPolicy retention;
   bool sync_writes = false;
   ControlConfig control;
+  LinkConfig link;
 };
 
 struct ConfigIssue {

@@ -95,16 +95,13 @@ void Pipeline::process(std::vector<Event>& events) {
     // Incidents first: a stored event naming an incident must find it.
     if (auto done = correlator_.flush(); !done) note_error("storing incidents", done.error());
     std::span<const Event> batch(events.data() + start, end - start);
-    if (auto done = store_.append(batch); !done) {
+    // The counter goes in the same write as the events it numbered: after a crash no seq is reused.
+    const std::pair<std::string, std::string> counter[] = {{kStateNextSeq, std::to_string(next_seq_)}};
+    if (auto done = store_.append_with_state(batch, counter, /*sync=*/false); !done) {
       note_error("storing events", done.error());
     } else {
       std::lock_guard lock(mutex_);
       stats_.events_stored += batch.size();
-    }
-  }
-  if (!events.empty()) {
-    if (auto done = store_.put_state(kStateNextSeq, std::to_string(next_seq_)); !done) {
-      note_error("saving the event counter", done.error());
     }
   }
 }
@@ -113,16 +110,21 @@ void Pipeline::run() {
   auto next_review = std::chrono::steady_clock::now() + std::chrono::microseconds(review_interval_);
   std::vector<Event> events;
   std::deque<Task> tasks;
+  std::deque<RemoteBatch> remote;
   for (;;) {
     bool stopping = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_until(lock, next_review, [&] { return stopping_ || !events_.empty() || !tasks_.empty(); });
+      wake_.wait_until(lock, next_review,
+                       [&] { return stopping_ || !events_.empty() || !tasks_.empty() || !remote_.empty(); });
       events.swap(events_);
+      remote.swap(remote_);
       tasks.swap(tasks_);
       stopping = stopping_;
     }
     process(events);
+    for (RemoteBatch& batch : remote) process_remote(batch);
+    remote.clear();
     events.clear();
     for (Task& task : tasks) task(correlator_);
     tasks.clear();
@@ -135,7 +137,7 @@ void Pipeline::run() {
     {
       std::lock_guard lock(mutex_);
       stats_.open_incidents = correlator_.stats().open_incidents;
-      if (stopping && events_.empty() && tasks_.empty()) break;
+      if (stopping && events_.empty() && tasks_.empty() && remote_.empty()) break;
     }
   }
   if (auto done = correlator_.flush(); !done) note_error("storing incidents", done.error());

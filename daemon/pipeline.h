@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -54,11 +55,26 @@ class Pipeline final : public EventSink {
 
   void consume(Event event) override;
   void post(Task task);
+
+  // A sensor link batch (link/pipeline_remote.cc): numbered, correlated and stored like local events,
+  // in ONE fsynced write with the new per-sensor cursor and the event counter. A batch whose seq is at
+  // or below the stored cursor is a duplicate and is not stored again. `done` runs on the pipeline
+  // thread: true stored, false duplicate, an error when the store failed (the sender resends).
+  struct RemoteBatch {
+    std::string link;  // the sending sensor daemon, as its certificate names it (CN)
+    uint64_t seq = 0;
+    std::vector<Event> events;
+    std::function<void(Result<bool>)> done;
+  };
+  void consume_remote(RemoteBatch batch);
+  // The state key of a link's cursor (the last batch seq stored from it).
+  static std::string link_cursor_key(const std::string& link);
   PipelineStats stats() const;
 
  private:
   void run();
   void process(std::vector<Event>& events);
+  void process_remote(RemoteBatch& batch);
   void note_error(const std::string& what, const Error& error);
 
   storage::RocksStore& store_;
@@ -71,6 +87,8 @@ class Pipeline final : public EventSink {
   std::condition_variable wake_;
   std::vector<Event> events_;
   std::deque<Task> tasks_;
+  std::deque<RemoteBatch> remote_;
+  std::map<std::string, uint64_t> link_cursors_;  // pipeline thread only: read from the store once per link
   bool stopping_ = false;
   PipelineStats stats_;  // under mutex_
   std::thread thread_;

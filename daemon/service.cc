@@ -16,6 +16,8 @@
 #include "control_api.h"
 #include "control_server.h"
 #include "detection.h"
+#include "link/link_sender.h"
+#include "link/link_server.h"
 #include "pipeline.h"
 #include "signals.h"
 #include "vigil/correlator/correlator.h"
@@ -122,6 +124,8 @@ struct Service::Impl {
   std::unique_ptr<storage::RocksStore> store;
   std::unique_ptr<correlator::Correlator> correlator;
   std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<LinkServer> link_server;  // central: remote sensors into the pipeline
+  std::unique_ptr<LinkSender> link_sender;  // sensor only: the sensors' events go here, not to the pipeline
   std::vector<std::unique_ptr<SensorThread>> sensors;
   std::unique_ptr<ControlApi> api;
   std::unique_ptr<ControlServer> server;
@@ -144,6 +148,7 @@ struct Service::Impl {
   void reload_rules(std::function<void(Result<std::string>)> done);
   void shutdown(int signal);
   void apply_retention();
+  Result<void> open_link();
 };
 
 // Once at start and then daily. DeleteRange per class is quick, so it runs on the control thread.
@@ -180,6 +185,8 @@ json Service::Impl::status() {
   json sensors_json = json::array();
   for (const auto& sensor : sensors) sensors_json.push_back(sensor->status());
   out["sensors"] = std::move(sensors_json);
+  if (link_sender) out["link"] = link_sender->status();
+  if (link_server) out["link"] = link_server->status();
   return out;
 }
 
@@ -228,6 +235,21 @@ void Service::Impl::shutdown(int signal) {
   io.stop();
 }
 
+// The sensor link's end of this daemon, if `link:` configures one (link/).
+Result<void> Service::Impl::open_link() {
+  if (config.link.mode == "sensor") {
+    auto sender = LinkSender::open(config.link);
+    if (!sender) return fail(sender.error());
+    link_sender = std::move(*sender);
+  } else if (config.link.mode == "central") {
+    auto central = LinkServer::open(config.link, *pipeline);
+    if (!central) return fail(central.error());
+    link_server = std::move(*central);
+    if (auto listening = link_server->listen(); !listening) return fail(listening.error());
+  }
+  return ok();
+}
+
 Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Service::~Service() = default;
 
@@ -260,8 +282,10 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
                                                            d->store.get());
   d->pipeline = std::make_unique<Pipeline>(*d->store, *d->correlator, d->clock, c.review_interval);
 
+  if (auto linked = d->open_link(); !linked) return fail(linked.error());
   for (const SensorConfig& sensor : c.sensors) {
-    auto capture = SensorThread::open(sensor, signatures->rules, *d->pipeline, d->clock);
+    EventSink& sink = d->link_sender ? static_cast<EventSink&>(*d->link_sender) : *d->pipeline;
+    auto capture = SensorThread::open(sensor, signatures->rules, sink, d->clock);
     if (!capture) return fail(capture.error());
     d->sensors.push_back(std::move(*capture));
   }
@@ -275,6 +299,8 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
   if (auto listening = d->server->listen(); !listening) return fail(listening.error());
 
   if (auto started = d->pipeline->start(); !started) return fail(started.error().with_context("pipeline"));
+  if (d->link_server) d->link_server->start();
+  if (d->link_sender) d->link_sender->start();
   for (auto& sensor : d->sensors) sensor->start();
   d->signals = std::make_unique<Signals>(
       d->io, [self](int signal) { self->shutdown(signal); },
@@ -294,6 +320,8 @@ int Service::run() {
   // Sensors first: their last flow and stats events must still reach the pipeline, which then drains
   // into storage before the store closes.
   for (auto& sensor : d.sensors) sensor->stop();
+  if (d.link_sender) d.link_sender->stop();  // what is not acknowledged stays spooled for the next run
+  if (d.link_server) d.link_server->stop();  // before the pipeline: no batch arrives after it drained
   if (d.reload_thread.joinable()) d.reload_thread.join();
   d.pipeline->stop();
   const PipelineStats stats = d.pipeline->stats();
