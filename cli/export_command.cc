@@ -122,7 +122,8 @@ int run_export(const ExportOptions& options) {
                                                {"last_hash", writer.last_hash()},
                                                {"key_id", key->key_id()},
                                                {"file", std::filesystem::path(options.out).filename().string()}});
-  std::cout << "Exported " << writer.records() << " " << options.what << " from " << header.from << " to "
+  std::cout << "Exported " << writer.records() << " " << (options.what == "audit" ? "audit entries" : options.what)
+            << " from " << header.from << " to "
             << header.to << " into " << options.out << " (" << options.format << ", signed by key id "
             << key->key_id() << ")\nlast hash " << writer.last_hash() << "\n";
   if (!recorded) {

@@ -39,7 +39,8 @@ int run_verify(const VerifyOptions& options) {
     }
     std::cout << j.dump() << "\n";
   } else if (report->valid) {
-    std::cout << options.file << ": valid: " << report->records << " " << h.what << " records from " << h.from
+    std::cout << options.file << ": valid: " << report->records << " " << (h.what == "audit" ? "audit entries" : h.what)
+              << " from " << h.from
               << " to " << h.to << " (" << to_string(h.format) << ", created " << h.created
               << "), chain intact, signed by key id " << key->key_id() << "\n";
   } else {

@@ -248,7 +248,7 @@ TEST_CASE("vigil verify catches a changed byte, a deleted, swapped or added line
       const auto untouched = verify_file(text);
       INFO(untouched.out << untouched.err);
       CHECK(untouched.exit_code == 0);
-      CHECK(untouched.out.find("valid: 5 incidents records") != std::string::npos);
+      CHECK(untouched.out.find("valid: 5 incidents from 2026-03-01T00:00:00.000000Z") != std::string::npos);
 
       const auto line_of = [&](int n) { return std::to_string(record_line(format, n) + 1); };
       const auto changed = verify_file(change_one_byte(text, format, 4));
