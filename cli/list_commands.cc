@@ -3,6 +3,8 @@
 #include <iostream>
 #include <memory>
 
+#include "daemon_client.h"
+#include "daemon_reads.h"
 #include "exit_codes.h"
 #include "paths.h"
 #include "table.h"
@@ -57,9 +59,14 @@ int list_alerts(const ListOptions& options) {
   }
   if (options.sid != 0) query.signature_id = options.sid;
 
-  auto store = open_for_reading(options.data_dir);
-  if (!store) return usage_error(store.error().message);
-  auto events = (*store)->query(query);
+  Result<std::vector<Event>> events = std::vector<Event>{};
+  if (remote_daemon_set()) {
+    events = alerts_from_daemon(query);  // --connect: the daemon reads its own data dir
+  } else {
+    auto store = open_for_reading(options.data_dir);
+    if (!store) return usage_error(store.error().message);
+    events = (*store)->query(query);
+  }
   if (!events) return runtime_error(events.error().message);
 
   if (options.json) {
@@ -95,9 +102,14 @@ int list_incidents(const ListOptions& options) {
     if (!state) return usage_error("--state: " + state.error().message);
     query.state = *state;
   }
-  auto store = open_for_reading(options.data_dir);
-  if (!store) return usage_error(store.error().message);
-  auto incidents = (*store)->list(query);
+  Result<std::vector<Incident>> incidents = std::vector<Incident>{};
+  if (remote_daemon_set()) {
+    incidents = incidents_from_daemon(query);  // --connect: the daemon reads its own data dir
+  } else {
+    auto store = open_for_reading(options.data_dir);
+    if (!store) return usage_error(store.error().message);
+    incidents = (*store)->list(query);
+  }
   if (!incidents) return runtime_error(incidents.error().message);
 
   if (options.json) {

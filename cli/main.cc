@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "admin_command.h"
+#include "daemon_client.h"
 #include "audit_command.h"
 #include "exit_codes.h"
 #include "export_command.h"
@@ -36,7 +37,17 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.add_flag_callback("-v,--verbose", [] { spdlog::set_level(spdlog::level::info); },
                         "Log what the modules do (to stderr)");
-  app.footer("Run 'vigil COMMAND --help' for a command's options and examples.");
+  app.footer("Run 'vigil COMMAND --help' for a command's options and examples.\n"
+             "Over TLS: vigil --connect 10.0.0.5:7443 --cert me.pem --key me.key --ca ca.pem status\n"
+             "(or $VIGIL_CONNECT, $VIGIL_CERT, $VIGIL_KEY, $VIGIL_CA); without --connect, vigild's Unix socket.");
+  // Every command that talks to vigild reads these through DaemonClient.
+  vigil::cli::RemoteDaemon& remote = vigil::cli::remote_daemon_setting();
+  app.add_option("--connect", remote.address, "Reach vigild's TLS control listener at HOST:PORT ($VIGIL_CONNECT)")
+      ->envname("VIGIL_CONNECT");
+  app.add_option("--cert", remote.cert, "With --connect: our client certificate, PEM ($VIGIL_CERT)")->envname("VIGIL_CERT");
+  app.add_option("--key", remote.key, "With --connect: its private key, PEM ($VIGIL_KEY)")->envname("VIGIL_KEY");
+  app.add_option("--ca", remote.ca, "With --connect: the CA vigild's certificate must chain to ($VIGIL_CA)")
+      ->envname("VIGIL_CA");
   int exit_code = vigil::cli::kExitOk;
   vigil::cli::add_replay_command(app, exit_code);
   vigil::cli::add_rules_commands(app, exit_code);

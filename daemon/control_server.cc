@@ -3,11 +3,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
-#include <boost/asio/write.hpp>
-#include <deque>
+#include <chrono>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -17,87 +13,8 @@ namespace vigil::daemon {
 namespace asio = boost::asio;
 using local = asio::local::stream_protocol;
 
-class ControlServer::Connection : public std::enable_shared_from_this<ControlServer::Connection> {
- public:
-  Connection(local::socket socket, Caller caller, ControlApi& api, size_t max_line,
-             std::set<std::shared_ptr<Connection>>& registry)
-      : socket_(std::move(socket)),
-        caller_(std::move(caller)),
-        api_(api),
-        input_(max_line + 1),
-        registry_(registry) {}
-
-  void start() { read(); }
-
-  void close() {
-    boost::system::error_code ignored;
-    socket_.close(ignored);
-  }
-
- private:
-  void read() {
-    asio::async_read_until(socket_, input_, '\n', [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-      self->on_line(ec, n);
-    });
-  }
-
-  void on_line(boost::system::error_code ec, size_t n) {
-    if (ec == asio::error::not_found) {
-      // The buffer reached its cap without a newline.
-      send(ControlApi::error_line(nullptr, rpc_error::kInvalidRequest,
-                                  "message longer than " + std::to_string(input_.max_size() - 1) +
-                                      " bytes; closing the connection"));
-      closing_ = true;
-      return;
-    }
-    if (ec) return finish();  // EOF or reset: the client went away
-    std::string line(asio::buffers_begin(input_.data()), asio::buffers_begin(input_.data()) + n - 1);
-    input_.consume(n);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") != std::string::npos) {
-      auto self = shared_from_this();
-      api_.handle(caller_, line, [self](std::string reply) {
-        // Replies may come from the pipeline or reload thread: write on the connection's own thread.
-        asio::post(self->socket_.get_executor(), [self, reply = std::move(reply)]() mutable {
-          self->send(std::move(reply));
-        });
-      });
-    }
-    read();
-  }
-
-  void send(std::string line) {
-    if (!socket_.is_open()) return;
-    outbox_.push_back(std::move(line) + "\n");
-    if (outbox_.size() == 1) write();
-  }
-
-  void write() {
-    asio::async_write(socket_, asio::buffer(outbox_.front()),
-                      [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                        if (ec) return self->finish();
-                        self->outbox_.pop_front();
-                        if (!self->outbox_.empty()) return self->write();
-                        if (self->closing_) self->finish();
-                      });
-  }
-
-  void finish() {
-    close();
-    registry_.erase(shared_from_this());
-  }
-
-  local::socket socket_;
-  Caller caller_;
-  ControlApi& api_;
-  asio::streambuf input_;
-  std::deque<std::string> outbox_;
-  bool closing_ = false;
-  std::set<std::shared_ptr<Connection>>& registry_;
-};
-
 ControlServer::ControlServer(asio::io_context& io, const ControlConfig& config, ControlApi& api)
-    : io_(io), config_(config), api_(api), acceptor_(io) {}
+    : io_(io), config_(config), api_(api), acceptor_(io), retry_timer_(io) {}
 
 ControlServer::~ControlServer() { close(); }
 
@@ -136,25 +53,37 @@ Result<void> ControlServer::listen() {
 void ControlServer::accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, local::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      struct ucred cred {};
-      socklen_t size = sizeof cred;
-      if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &size) == 0) {
-        Caller caller;
-        caller.uid = cred.uid;
-        caller.gid = cred.gid;
-        caller.pid = cred.pid;
-        caller.user = user_name(cred.uid);
-        caller.role = role_for(config_, cred.uid, cred.gid);
-        auto connection =
-            std::make_shared<Connection>(std::move(socket), std::move(caller), api_, config_.max_line_bytes, connections_);
-        connections_.insert(connection);
-        connection->start();
-      }
-    } else {
-      spdlog::warn("control socket: accept failed: {}", ec.message());
+    if (ec) {
+      // EMFILE and the like: wait a little instead of spinning on the same error.
+      spdlog::warn("control socket: accept failed: {}; retrying shortly", ec.message());
+      return accept_later();
+    }
+    struct ucred cred {};
+    socklen_t size = sizeof cred;
+    if (connections_.size() >= config_.max_connections) {
+      spdlog::warn("control socket: refused a caller: {} connections already open (control.max_connections)",
+                   config_.max_connections);
+    } else if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &size) == 0) {
+      Caller caller;
+      caller.uid = cred.uid;
+      caller.gid = cred.gid;
+      caller.pid = cred.pid;
+      caller.user = user_name(cred.uid);
+      caller.role = role_for(config_, cred.uid, cred.gid);
+      auto connection = std::make_shared<ControlConnection<local::socket>>(
+          std::move(socket), std::move(caller), api_, config_.max_line_bytes,
+          [this](ControlConnectionBase* done) { connections_.erase(done); });
+      connections_.emplace(connection.get(), connection);
+      connection->start();
     }
     accept();
+  });
+}
+
+void ControlServer::accept_later() {
+  retry_timer_.expires_after(std::chrono::milliseconds(200));
+  retry_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && acceptor_.is_open()) accept();
   });
 }
 
@@ -163,7 +92,8 @@ void ControlServer::close() {
   listening_ = false;
   boost::system::error_code ignored;
   acceptor_.close(ignored);
-  for (const auto& connection : connections_) connection->close();
+  retry_timer_.cancel();
+  for (const auto& [raw, connection] : connections_) connection->close();
   connections_.clear();
   std::error_code ec;
   std::filesystem::remove(config_.socket, ec);

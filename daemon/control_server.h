@@ -1,7 +1,6 @@
-// ControlServer: the control API's Unix socket. One JSON-RPC message per line each way; the caller's
-// uid/gid (SO_PEERCRED) decide its role once, when it connects. A line longer than the configured cap
-// gets an error and the connection is closed (there is no way to find the next message in it); a client
-// that disconnects mid-request only loses its own replies.
+// ControlServer: the control API's Unix socket. One JSON-RPC message per line each way
+// (control_connection.h); the caller's uid/gid (SO_PEERCRED) decide its role once, when it connects.
+// At most control.max_connections at once: more are closed at once, logged.
 // Thread contract: everything runs on the control io_context's thread; replies computed on other
 // threads are posted back to it.
 #pragma once
@@ -11,11 +10,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
 #include <memory>
-#include <set>
 
 #include "config.h"
 #include "control_api.h"
+#include "control_connection.h"
 #include "vigil/core/result.h"
 
 namespace vigil::daemon {
@@ -30,16 +31,17 @@ class ControlServer {
   // Closes the socket and every connection.
   void close();
 
-  class Connection;
 
  private:
   void accept();
+  void accept_later();
 
   boost::asio::io_context& io_;
   ControlConfig config_;
   ControlApi& api_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
-  std::set<std::shared_ptr<Connection>> connections_;
+  boost::asio::steady_timer retry_timer_;
+  std::map<ControlConnectionBase*, std::shared_ptr<ControlConnectionBase>> connections_;
   bool listening_ = false;
 };
 

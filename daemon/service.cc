@@ -15,6 +15,7 @@
 
 #include "control_api.h"
 #include "control_server.h"
+#include "control_tls.h"
 #include "detection.h"
 #include "link/link_sender.h"
 #include "link/link_server.h"
@@ -129,6 +130,7 @@ struct Service::Impl {
   std::vector<std::unique_ptr<SensorThread>> sensors;
   std::unique_ptr<ControlApi> api;
   std::unique_ptr<ControlServer> server;
+  std::unique_ptr<ControlTlsServer> tls_server;  // control.tls, when configured
   std::unique_ptr<Signals> signals;
   std::unique_ptr<asio::steady_timer> retention_timer;
 
@@ -173,6 +175,7 @@ json Service::Impl::status() {
   out["uptime_seconds"] =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
   out["data_dir"] = config.data_dir;
+  out["control"] = {{"socket", config.control.socket}, {"tls", tls_server ? tls_server->local_address() : ""}};
   {
     std::lock_guard lock(rules_mutex);
     out["rules"] = {{"loaded", rule_count}, {"reloads", rule_reloads}, {"last_reload_error", reload_error}};
@@ -230,6 +233,7 @@ void Service::Impl::reload_rules(std::function<void(Result<std::string>)> done) 
 void Service::Impl::shutdown(int signal) {
   spdlog::info("signal {}: stopping", signal);
   server->close();
+  if (tls_server) tls_server->close();
   signals->cancel();
   retention_timer->cancel();
   io.stop();
@@ -297,6 +301,11 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
   d->api = std::make_unique<ControlApi>(*d->store, *d->pipeline, d->clock, std::move(hooks));
   d->server = std::make_unique<ControlServer>(d->io, c.control, *d->api);
   if (auto listening = d->server->listen(); !listening) return fail(listening.error());
+  if (!c.control.tls.listen.empty()) {
+    d->tls_server = std::make_unique<ControlTlsServer>(d->io, c.control, *d->api);
+    if (auto listening = d->tls_server->listen(); !listening) return fail(listening.error());
+    spdlog::info("control API over TLS on {}", d->tls_server->local_address());
+  }
 
   if (auto started = d->pipeline->start(); !started) return fail(started.error().with_context("pipeline"));
   if (d->link_server) d->link_server->start();
