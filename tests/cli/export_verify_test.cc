@@ -218,6 +218,29 @@ TEST_CASE("export chain: a re-signed chain by another key, an empty export, a ch
   CHECK_FALSE(report.valid);
   CHECK(report.problem.find("the header was changed") != std::string::npos);
 
+  // Records rewritten with every hash recomputed (no key needed for that): the chain holds, the signature
+  // still covers the old end.
+  auto forger = SigningKey::generate();
+  REQUIRE(forger);
+  const std::string original = write_export(ExportFormat::jsonl, *key);
+  std::ostringstream forged;
+  ExportHeader header{"incidents", "2026-03-01T00:00:00.000000Z", "2026-03-02T00:00:00.000000Z", ExportFormat::jsonl,
+                      "2026-03-02T08:00:00.000000Z", key->key_id()};
+  ExportWriter rewriter(forged, header);
+  for (int n = 1; n <= 5; ++n) {
+    rewriter.add({incident_id(n), "2026-03-01T10:00:0" + std::to_string(n) + ".000000+0000",
+                  {{"id", incident_id(n)}, {"title", n == 3 ? "nothing happened" : "Port scan, marker " + std::to_string(100 + n)},
+                   {"severity", "high"}, {"state", "new"}}});
+  }
+  REQUIRE(rewriter.finish(*forger));
+  auto forged_lines = lines_of(forged.str());
+  forged_lines.back() = lines_of(original).back();  // the genuine signature line
+  const VerifyReport rewritten = verify(join(forged_lines), pub);
+  CHECK_FALSE(rewritten.valid);
+  CHECK(rewritten.record_n == 5u);
+  CHECK(rewritten.problem.find("was rewritten after signing") != std::string::npos);
+  CHECK(verify(forged.str(), pub).problem.find("does not verify with this public key") != std::string::npos);
+
   std::istringstream not_export("hello\n");
   CHECK_FALSE(vigil::cli::verify_export(not_export, pub));
 }
