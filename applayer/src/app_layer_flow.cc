@@ -88,10 +88,11 @@ void AppLayerFlow::probe(Direction direction, std::string_view bytes, Transactio
   const size_t side = static_cast<size_t>(direction);
   if (probe_failed_[side]) return;
   std::string& held = probe_buffer_[side];
-  // Only the start of a direction is looked at: hold what the verdict may still need.
+  // Only the start of a direction is looked at; what is held between calls stays under
+  // probe_limit (a verdict of need_more past it is a failure).
   std::string_view start = bytes;
   if (!held.empty()) {
-    held.append(bytes.substr(0, context_->options().probe_limit));
+    held.append(bytes);
     start = held;
   }
   const auto result = probe_protocol({start, direction, transport_, client_port_, server_port_, context_->options().dns_port});

@@ -21,7 +21,7 @@ class DnsEve final : public TxEveSource {
       dns["type"] = "query";
       dns["id"] = m.id;
       if (!m.questions.empty()) {
-        dns["rrname"] = m.questions.front().name;
+        dns["rrname"] = eve_text(m.questions.front().name);
         dns["rrtype"] = dns_type_name(m.questions.front().type);
       }
       dns["tx_id"] = tx_id;
@@ -41,7 +41,7 @@ class DnsEve final : public TxEveSource {
     if (m.flags & 0x0080) dns["ra"] = true;
     dns["opcode"] = m.opcode;
     if (!m.questions.empty()) {
-      dns["rrname"] = m.questions.front().name;
+      dns["rrname"] = eve_text(m.questions.front().name);
       dns["rrtype"] = dns_type_name(m.questions.front().type);
     }
     dns["rcode"] = dns_rcode_name(m.rcode);
@@ -49,10 +49,10 @@ class DnsEve final : public TxEveSource {
       nlohmann::json answers = nlohmann::json::array();
       nlohmann::json grouped = nlohmann::json::object();
       for (const DnsRecord& r : m.answers) {
-        nlohmann::json a = {{"rrname", r.name}, {"rrtype", dns_type_name(r.type)}, {"ttl", r.ttl}};
+        nlohmann::json a = {{"rrname", eve_text(r.name)}, {"rrtype", dns_type_name(r.type)}, {"ttl", r.ttl}};
         if (!r.data.empty()) {
-          a["rdata"] = r.data;
-          grouped[dns_type_name(r.type)].push_back(r.data);
+          a["rdata"] = eve_text(r.data);
+          grouped[dns_type_name(r.type)].push_back(eve_text(r.data));
         }
         answers.push_back(std::move(a));
       }

@@ -90,7 +90,7 @@ HttpTx* state_of(const htp_tx_t* tx) { return static_cast<HttpTx*>(htp_tx_get_us
 nlohmann::json HttpEve::eve() const {
   nlohmann::json http = nlohmann::json::object();
   const auto put = [&](const char* key, std::string_view value) {
-    if (!value.empty()) http[key] = std::string(value);
+    if (!value.empty()) http[key] = eve_text(value);
   };
   put("hostname", view(tx->request_hostname));
   if (tx->request_port_number > 0) http["http_port"] = tx->request_port_number;

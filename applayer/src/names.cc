@@ -1,8 +1,10 @@
 #include <array>
+#include <string>
 #include <utility>
 
 #include "vigil/applayer/app_proto.h"
 #include "vigil/applayer/buffer_id.h"
+#include "protocol_parser.h"
 
 namespace vigil::applayer {
 namespace {
@@ -71,6 +73,35 @@ constexpr std::pair<std::string_view, BufferId> kAliases[] = {
 };
 
 }  // namespace
+
+std::string eve_text(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  size_t i = 0;
+  while (i < bytes.size()) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    size_t length = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xe ? 3 : (b >> 3) == 0x1e ? 4 : 0;
+    bool valid = length > 0 && i + length <= bytes.size();
+    for (size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(bytes[i + k]) & 0xc0) == 0x80;
+    // Overlong two-byte forms and surrogates are not UTF-8 either.
+    if (valid && length == 2 && b < 0xc2) valid = false;
+    if (valid && length == 3 && b == 0xed && static_cast<unsigned char>(bytes[i + 1]) >= 0xa0) valid = false;
+    if (valid && length == 3 && b == 0xe0 && static_cast<unsigned char>(bytes[i + 1]) < 0xa0) valid = false;
+    if (valid && length == 4 && (b > 0xf4 || (b == 0xf0 && static_cast<unsigned char>(bytes[i + 1]) < 0x90) ||
+                                 (b == 0xf4 && static_cast<unsigned char>(bytes[i + 1]) >= 0x90))) {
+      valid = false;
+    }
+    if (valid) {
+      out.append(bytes.substr(i, length));
+      i += length;
+    } else {
+      out.push_back(static_cast<char>(0xc0 | (b >> 6)));
+      out.push_back(static_cast<char>(0x80 | (b & 0x3f)));
+      ++i;
+    }
+  }
+  return out;
+}
 
 std::string_view app_proto_name(AppProto proto) { return kProtoNames[static_cast<size_t>(proto)]; }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -66,6 +67,10 @@ inline uint32_t read_u24(std::string_view data, size_t at) {
   return (uint32_t{static_cast<uint8_t>(data[at])} << 16) | (uint32_t{static_cast<uint8_t>(data[at + 1])} << 8) |
          static_cast<uint8_t>(data[at + 2]);
 }
+
+// Network bytes as an EVE string: valid UTF-8 stays, every other byte becomes the code point of
+// the same value (as if Latin-1), so the JSON always serialises.
+std::string eve_text(std::string_view bytes);
 
 std::unique_ptr<ProtocolParser> make_http_parser(AppLayerContext& context);
 std::unique_ptr<ProtocolParser> make_dns_parser(Transport transport);

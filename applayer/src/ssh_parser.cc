@@ -22,8 +22,11 @@ class SshEve final : public TxEveSource {
   const Banner* server = nullptr;
   nlohmann::json eve() const override {
     nlohmann::json ssh = nlohmann::json::object();
-    if (!client->proto.empty()) ssh["client"] = {{"proto_version", client->proto}, {"software_version", client->software}};
-    if (!server->proto.empty()) ssh["server"] = {{"proto_version", server->proto}, {"software_version", server->software}};
+    const auto side = [](const Banner& b) {
+      return nlohmann::json{{"proto_version", eve_text(b.proto)}, {"software_version", eve_text(b.software)}};
+    };
+    if (!client->proto.empty()) ssh["client"] = side(*client);
+    if (!server->proto.empty()) ssh["server"] = side(*server);
     return {{"ssh", std::move(ssh)}};
   }
 };

@@ -259,11 +259,11 @@ std::string tls_version_name(uint16_t version) {
 
 nlohmann::json tls_eve(const TlsFields& f) {
   nlohmann::json tls = nlohmann::json::object();
-  if (!f.subject.empty()) tls["subject"] = f.subject;
-  if (!f.issuer.empty()) tls["issuerdn"] = f.issuer;
+  if (!f.subject.empty()) tls["subject"] = eve_text(f.subject);
+  if (!f.issuer.empty()) tls["issuerdn"] = eve_text(f.issuer);
   if (!f.serial.empty()) tls["serial"] = f.serial;
   if (!f.fingerprint.empty()) tls["fingerprint"] = f.fingerprint;
-  if (!f.sni.empty()) tls["sni"] = f.sni;
+  if (!f.sni.empty()) tls["sni"] = eve_text(f.sni);
   tls["version"] = tls_version_name(f.version());
   if (!f.not_before.empty()) tls["notbefore"] = f.not_before;
   if (!f.not_after.empty()) tls["notafter"] = f.not_after;

@@ -81,6 +81,9 @@ struct Feeder {
   sensors::StreamOptions stream_options;
   sensors::StreamStats stream_stats;
   Flow* current = nullptr;
+  struct NullConsumer final : sensors::StreamConsumer {
+    void on_stream_data(rules::StreamContext&, std::string_view, std::string_view, uint64_t) override {}
+  } null_consumer;
 
   explicit Feeder(const FeedOptions& o) : options(o), context(o.applayer) { stream_options.depth = 0; }
 
@@ -179,6 +182,13 @@ FeedResult feed_capture(const std::string& path, const FeedOptions& options) {
     (void)syn_only;
     const Direction direction = src == flow.client ? Direction::to_server : Direction::to_client;
     const size_t d = static_cast<size_t>(direction);
+    if (!options.parse) {
+      if (tcp && !packet.payload.empty()) {
+        flow.reassembler[d].add(packet.tcp_seq, packet.payload, feeder.stream_options, feeder.stream_stats,
+                                feeder.null_consumer);
+      }
+      continue;
+    }
     if (!flow.app && !packet.payload.empty()) {
       flow.app = std::make_unique<AppLayerFlow>(feeder.context, tcp ? Transport::tcp : Transport::udp, flow.client_port,
                                                 flow.server_port);

@@ -47,6 +47,8 @@ struct FeedOptions {
   // Hands in-order stream bytes over in pieces of at most this many bytes (0: as reassembled),
   // so records, lines and names split at every possible point.
   size_t chunk = 0;
+  // false: decode and reassemble only (the baseline when timing the app layer).
+  bool parse = true;
 };
 
 FeedResult feed_capture(const std::string& path, const FeedOptions& options = {});

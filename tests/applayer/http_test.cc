@@ -211,3 +211,13 @@ TEST_CASE("http: a request cut off by the end of the flow is still delivered, ma
   CHECK(handler.transactions[0].get(BufferId::http_uri) == "/upload");
   CHECK(handler.transactions[0].get(BufferId::http_request_body) == "partial");
 }
+
+TEST_CASE("http: bytes that are not UTF-8 still give an EVE object that serialises", "[applayer][http]") {
+  // Found by http_fuzz: nlohmann::json::dump throws on invalid UTF-8.
+  const auto handler = exchange("GET /\xff HTTP/1.1\r\nHost: h\r\nUser-Agent: a\xff\xc3(b \xe2\x82\xac\r\n\r\n", "");
+  REQUIRE(handler.transactions.size() == 1);
+  const RecordedTx& tx = handler.transactions[0];
+  CHECK(tx.get(BufferId::http_user_agent) == "a\xff\xc3(b \xe2\x82\xac");  // the buffer keeps the bytes
+  CHECK_NOTHROW(tx.eve.dump());
+  CHECK(tx.eve["http"]["http_user_agent"] == "a\xc3\xbf\xc3\x83(b \xe2\x82\xac");  // U+00FF, U+00C3, kept €
+}

@@ -48,10 +48,11 @@ TEST_CASE("recognition: a pattern split over segments waits for the rest", "[app
   flow.on_stream_data(Direction::to_server, "GE", handler);
   CHECK(flow.proto() == AppProto::unknown);
   CHECK(flow.wants_data());
-  flow.on_stream_data(Direction::to_server, "T /x HTTP/1.0\r\n\r\n", handler);
+  const std::string uri = "/" + std::string(3000, 'u');  // longer than what recognition holds
+  flow.on_stream_data(Direction::to_server, "T " + uri + " HTTP/1.0\r\n\r\n", handler);
   CHECK(flow.proto() == AppProto::http);
   REQUIRE(handler.transactions.size() == 1);
-  CHECK(handler.transactions[0].get(BufferId::http_uri) == "/x");
+  CHECK(handler.transactions[0].get(BufferId::http_uri) == uri);
 }
 
 TEST_CASE("recognition: both directions unknown -> the flow stops asking for data", "[applayer][recognition]") {
