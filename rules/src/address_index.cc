@@ -33,9 +33,22 @@ void AddressIndex::build() {
   }
   events_.clear();
   events_.shrink_to_fit();
+  // The IPv4-mapped space is ::ffff:0:0/96; each segment with rules marks the /16s it touches
+  // (segments are disjoint, so this visits at most 65536 + segments /16s).
+  constexpr U128 kV4Lo{0, 0xffff00000000ULL};
+  constexpr U128 kV4Hi{0, 0xffffffffffffULL};
+  for (size_t seg = 0; seg < starts_.size(); ++seg) {
+    if (offsets_[seg] == offsets_[seg + 1]) continue;
+    const U128 lo = std::max(starts_[seg], kV4Lo);
+    const U128 hi = seg + 1 < starts_.size() ? std::min(starts_[seg + 1] - 1, kV4Hi) : kV4Hi;
+    if (hi < lo) continue;
+    for (uint64_t s16 = (lo.lo >> 16) & 0xffff; s16 <= ((hi.lo >> 16) & 0xffff); ++s16) {
+      v4_slash16_[s16 >> 6] |= uint64_t{1} << (s16 & 63);
+    }
+  }
 }
 
-std::span<const uint32_t> AddressIndex::lookup(const U128& v) const {
+std::span<const uint32_t> AddressIndex::search(const U128& v) const {
   if (starts_.empty()) return {};
   auto it = std::upper_bound(starts_.begin(), starts_.end(), v);
   if (it == starts_.begin()) return {};

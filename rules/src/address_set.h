@@ -3,6 +3,8 @@
 // Built by the rule parser; read by the scanner. Thread contract: immutable after parsing.
 #pragma once
 
+#include <bit>
+#include <cstring>
 #include <utility>
 
 #include "range_set.h"
@@ -11,7 +13,19 @@
 
 namespace vigil::rules {
 
-U128 to_u128(const IpAddress& address);
+// The address's 16 bytes (network order) as a number; inline: the scanner converts two per packet.
+inline U128 to_u128(const IpAddress& address) {
+  const auto& b = address.bytes();
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+  std::memcpy(&hi, b.data(), 8);
+  std::memcpy(&lo, b.data() + 8, 8);
+  if constexpr (std::endian::native == std::endian::little) {
+    hi = __builtin_bswap64(hi);
+    lo = __builtin_bswap64(lo);
+  }
+  return {hi, lo};
+}
 
 class AddressSet {
  public:

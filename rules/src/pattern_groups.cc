@@ -11,7 +11,7 @@ namespace vigil::rules {
 constexpr size_t kMaxPortTables = 4;
 
 Result<PatternGroups> PatternGroups::build(const std::vector<Rule>& rules, const std::vector<FastPattern>& patterns,
-                                           HsDatabaseCache& cache) {
+                                           const std::vector<RuleGate>& gates, HsDatabaseCache& cache) {
   PatternGroups groups;
   // Stream-only rules never match packets (Scanner::scan skips them): their patterns stay out.
   std::vector<uint32_t> items;       // pattern numbers that go into block tables
@@ -32,6 +32,8 @@ Result<PatternGroups> PatternGroups::build(const std::vector<Rule>& rules, const
     }
     auto table = builder.build(cache, HS_MODE_BLOCK);
     if (!table) return fail(table.error());
+    table->gates.reserve(table->rules.size());
+    for (uint32_t rule : table->rules) table->gates.push_back(gates[rule]);
     groups.tables_.push_back(std::move(*table));
     return it->second;
   };

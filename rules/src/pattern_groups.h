@@ -16,6 +16,7 @@
 #include "pattern_table.h"
 #include "port_partition.h"
 #include "rule.h"
+#include "rule_gate.h"
 #include "vigil/core/result.h"
 #include "vigil/rules/packet.h"
 
@@ -29,8 +30,9 @@ class PatternGroups {
     bool nocase = false;
   };
 
+  // `gates[i]` is the gate of rules[i]; each table keeps its rules as their gates.
   static Result<PatternGroups> build(const std::vector<Rule>& rules, const std::vector<FastPattern>& patterns,
-                                     HsDatabaseCache& cache);
+                                     const std::vector<RuleGate>& gates, HsDatabaseCache& cache);
 
   // The table whose patterns can concern this packet; null when no rule with a fast pattern can.
   const PatternTable* table_for(const Packet& packet) const {

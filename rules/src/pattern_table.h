@@ -13,6 +13,7 @@
 
 #include "hs_database.h"
 #include "hs_database_cache.h"
+#include "rule_gate.h"
 #include "vigil/core/result.h"
 
 namespace vigil::rules {
@@ -22,9 +23,13 @@ struct PatternTable {
   std::vector<uint32_t> offsets;  // pattern id -> [offsets[id], offsets[id+1]) in rules
   std::vector<uint32_t> rules;
   std::vector<uint32_t> lengths;  // bytes of each pattern
+  std::vector<RuleGate> gates;    // block tables: rules as their gates (filled by PatternGroups)
 
   std::span<const uint32_t> pattern_rules(unsigned id) const {
     return {rules.data() + offsets[id], offsets[id + 1] - offsets[id]};
+  }
+  GatedRules gated_pattern_rules(unsigned id) const {
+    return {gates.data() + offsets[id], offsets[id + 1] - offsets[id]};
   }
   size_t pattern_count() const { return lengths.size(); }
 };

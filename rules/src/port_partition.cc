@@ -113,7 +113,8 @@ PortPartition partition_by_server_port(const std::vector<Rule>& rules, const std
   return out;
 }
 
-RuleLists RuleLists::build(const std::vector<Rule>& rules, const std::vector<uint32_t>& members) {
+RuleLists RuleLists::build(const std::vector<Rule>& rules, const std::vector<uint32_t>& members,
+                           const std::vector<RuleGate>& gates) {
   RuleLists out;
   std::map<std::vector<uint32_t>, int32_t> dedupe;
   auto list_of = [&](const std::vector<uint32_t>& items) -> int32_t {
@@ -121,7 +122,10 @@ RuleLists RuleLists::build(const std::vector<Rule>& rules, const std::vector<uin
     list.reserve(items.size());
     for (uint32_t item : items) list.push_back(members[item]);
     auto [it, inserted] = dedupe.try_emplace(std::move(list), static_cast<int32_t>(out.lists_.size()));
-    if (inserted) out.lists_.push_back(it->first);
+    if (inserted) {
+      std::vector<RuleGate>& gated = out.lists_.emplace_back();
+      for (uint32_t rule : it->first) gated.push_back(gates[rule]);
+    }
     return it->second;
   };
   // Plain lists cost no compilation: every distinct port list keeps its own.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "rule.h"
+#include "rule_gate.h"
 #include "vigil/rules/packet.h"
 
 namespace vigil::rules {
@@ -34,9 +35,11 @@ inline uint16_t server_port(const Packet& packet) { return packet.to_server ? pa
 // Rule index lists by protocol class, direction and server port.
 class RuleLists {
  public:
-  static RuleLists build(const std::vector<Rule>& rules, const std::vector<uint32_t>& members);
+  // `gates[i]` is the gate of rules[i]; the lists hold the rules as their gates.
+  static RuleLists build(const std::vector<Rule>& rules, const std::vector<uint32_t>& members,
+                         const std::vector<RuleGate>& gates);
 
-  std::span<const uint32_t> for_packet(const Packet& packet) const {
+  GatedRules for_packet(const Packet& packet) const {
     const uint8_t cls = proto_class(packet.proto);
     const int side = packet_side(packet);
     int32_t index = class_list_[cls][side];
@@ -46,7 +49,7 @@ class RuleLists {
   }
 
  private:
-  std::vector<std::vector<uint32_t>> lists_;
+  std::vector<std::vector<RuleGate>> lists_;
   std::array<std::array<int32_t, 2>, kProtoClasses> class_list_{};
   std::array<std::array<std::vector<int32_t>, 2>, 2> port_list_;
 };

@@ -13,35 +13,23 @@
 #include <vector>
 
 #include "address_index.h"
+#include "compact_port_map.h"
 #include "hs_database.h"
 #include "hs_database_cache.h"
 #include "pattern_groups.h"
 #include "port_partition.h"
 #include "rule.h"
+#include "rule_gate.h"
 #include "vigil/core/result.h"
 #include "vigil/rules/rule_info.h"
 
 namespace vigil::rules {
 
-// The cheap header facts of a rule, packed side by side for all rules so that the many candidates
-// that fail on protocol, flow direction or state, a port range or a common address set are dropped
-// without touching the rule. Exact where it answers no; a yes still goes through header_matches.
-struct RuleGate {
-  static constexpr uint16_t kNoSet = 0xffff;  // address side not checked here
-  uint8_t protos = 0;      // proto class mask
-  int8_t direction = 0;    // as FlowCheck
-  int8_t established = 0;  // as FlowCheck
-  bool check_ports = false;  // single-range port lists, one direction only
-  uint16_t src_lo = 0, src_hi = 0xffff, dst_lo = 0, dst_hi = 0xffff;
-  uint16_t src_set = kNoSet;  // index into RuleSetImpl::gate_address_sets
-  uint16_t dst_set = kNoSet;
-};
-
 // What a packet's protocol class, flow side and server port select: the fast-pattern table to scan
 // (null when no rule with a fast pattern can apply) and the rules without a fast pattern.
 struct PortSelection {
   const PatternTable* table = nullptr;
-  std::span<const uint32_t> plain;
+  GatedRules plain;
 };
 
 class RuleSetImpl {
@@ -54,6 +42,7 @@ class RuleSetImpl {
   const std::vector<RuleInfo>& infos() const { return infos_; }
   size_t size() const { return rules_.size(); }
   const Rule& rule(uint32_t index) const { return rules_[index]; }
+  // A rule's gate (rule_gate.h); the lists select() returns hold their rules as gates.
   const RuleGate& gate(uint32_t index) const { return gates_[index]; }
   // The distinct address sets the gates refer to (HOME_NET, EXTERNAL_NET, ...).
   const std::vector<const AddressSet*>& gate_address_sets() const { return gate_address_sets_; }
@@ -75,19 +64,20 @@ class RuleSetImpl {
   size_t stream_pattern_count() const { return stream_lengths_.size(); }
 
   // block_groups().table_for(packet) and non_payload_for(packet) with one lookup in a byte per
-  // server port (the two 256 KiB-per-side port maps behind them miss the cache on most packets).
+  // server port, kept compact (the two 256 KiB-per-side port maps behind them miss the cache on
+  // most packets).
   PortSelection select(const Packet& packet) const {
     const uint8_t cls = proto_class(packet.proto);
     const int side = packet_side(packet);
     if (cls == kProtoClassTcp || cls == kProtoClassUdp) {
       if (port_selection_[cls][side].empty()) return {block_groups_.table_for(packet), non_payload_for(packet)};
-      return selections_[port_selection_[cls][side][server_port(packet)]];
+      return selections_[port_selection_[cls][side].at(server_port(packet))];
     }
     return {block_groups_.table_for(packet), non_payload_for(packet)};
   }
   // Rules without a fast pattern that may apply to this packet's protocol class, flow direction and
   // server port (see port_partition.h).
-  std::span<const uint32_t> non_payload_for(const Packet& packet) const { return non_payload_.for_packet(packet); }
+  GatedRules non_payload_for(const Packet& packet) const { return non_payload_.for_packet(packet); }
   // Rules without a fast pattern whose source or destination addresses are few, by address.
   std::span<const uint32_t> non_payload_by_src(const U128& src) const { return by_src_.lookup(src); }
   std::span<const uint32_t> non_payload_by_dst(const U128& dst) const { return by_dst_.lookup(dst); }
@@ -121,7 +111,7 @@ class RuleSetImpl {
   RuleLists non_payload_;
   // [tcp|udp][side][server port] -> index into selections_; empty when there were more than 256
   // distinct selections (select() then asks the two maps).
-  std::array<std::array<std::vector<uint8_t>, 2>, 2> port_selection_;
+  std::array<std::array<CompactPortMap, 2>, 2> port_selection_;
   std::vector<PortSelection> selections_;
   AddressIndex by_src_;
   AddressIndex by_dst_;

@@ -43,7 +43,7 @@ struct PacketGate {
 };
 
 // Whether the memo's address is in gate address set `set`, testing the set only the first time.
-bool in_set(const RuleSetImpl& impl, uint16_t set, ScannerState::AddressMemo& memo) {
+bool in_set(const RuleSetImpl& impl, uint8_t set, ScannerState::AddressMemo& memo) {
   const uint64_t bit = uint64_t{1} << set;
   if ((memo.known & bit) == 0) {
     memo.known |= bit;
@@ -107,40 +107,58 @@ Scanner& Scanner::operator=(Scanner&&) noexcept = default;
 
 void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   if (packet.ip_version == 0) return;
-  track_app_proto(packet);  // before the rules: an `alert http` rule asks what the flow is
+  // Before the rules: an `alert http` rule asks what the flow is.
+  if (packet.flow_state != nullptr) track_app_proto(packet);
   const RuleSetImpl& impl = rules_->impl();
   ScannerState& st = *state_;
   st.hits.clear();
   st.candidates.clear();
   st.matched.clear();
 
-  // Each source list below is sorted and holds a rule once; only candidates gathered from two or
-  // more of them need sorting and deduplicating.
+  const uint8_t cls = proto_class(packet.proto);
+  // Each address in the form the indexes and address sets compare, once per packet.
+  const U128 src = to_u128(packet.src);
+  const U128 dst = to_u128(packet.dst);
+  ScannerState::AddressMemo& src_memo = st.memo_for(src, dst);
+  ScannerState::AddressMemo& dst_memo = st.memo_for(dst, src);
+  const PacketGate gate_input{static_cast<uint8_t>(1u << cls), static_cast<int8_t>(packet.to_server ? 1 : -1),
+                              static_cast<int8_t>(packet.established ? 1 : -1),
+                              cls == kProtoClassTcp || cls == kProtoClassUdp};
+
+  // Only rules that pass their gate become candidates, as rule index * 2 + 1 when header_matches
+  // must still run (the order stays index order). Each source list below is sorted and holds a rule
+  // once; only candidates gathered from two or more of them need sorting and deduplicating.
   size_t lists = 0;
-  const auto gather = [&](std::span<const uint32_t> rules) {
-    if (rules.empty()) return;
-    ++lists;
-    st.candidates.insert(st.candidates.end(), rules.begin(), rules.end());
+  const auto admit = [&](const RuleGate& gate) {
+    if (gate_admits(impl, gate, gate_input, packet, src_memo, dst_memo)) {
+      st.candidates.push_back(gate.rule << 1 | (gate.covers_header ? 0u : 1u));
+    }
+  };
+  const auto gather = [&](GatedRules list) {  // gates read in order
+    const size_t before = st.candidates.size();
+    for (const RuleGate& gate : list) admit(gate);
+    lists += st.candidates.size() != before ? 1 : 0;
+  };
+  const auto gather_by_index = [&](std::span<const uint32_t> rules) {  // the address indexes' lists
+    const size_t before = st.candidates.size();
+    for (uint32_t index : rules) admit(impl.gate(index));
+    lists += st.candidates.size() != before ? 1 : 0;
   };
   const PortSelection selection = impl.select(packet);
   const PatternTable* table = selection.table;
   if (!packet.payload.empty() && st.scratch_ready && table != nullptr) {
     hs_scan(table->database.get(), packet.payload.data(), static_cast<unsigned>(packet.payload.size()), 0,
             st.scratch.get(), on_hs_match, &st.hits);
-    for (uint32_t id : st.hits) gather(table->pattern_rules(id));
+    for (uint32_t id : st.hits) gather(table->gated_pattern_rules(id));
   }
-  const uint8_t cls = proto_class(packet.proto);
-  // Each address in the form the indexes and address sets compare, once per packet.
-  const U128 src = to_u128(packet.src);
-  const U128 dst = to_u128(packet.dst);
   gather(selection.plain);
-  gather(impl.non_payload_by_src(src));
-  gather(impl.non_payload_by_dst(dst));
+  gather_by_index(impl.non_payload_by_src(src));
+  gather_by_index(impl.non_payload_by_dst(dst));
   if (packet.first_in_direction) {
     // Suricata evaluates IP-only rules once per flow direction, on its first packet.
-    gather(impl.ip_only_by_src(src));
-    gather(impl.ip_only_by_dst(dst));
-    gather(impl.ip_only_wide(cls));
+    gather_by_index(impl.ip_only_by_src(src));
+    gather_by_index(impl.ip_only_by_dst(dst));
+    gather_by_index(impl.ip_only_wide(cls));
   }
   if (st.candidates.empty()) return;
   if (lists > 1) {
@@ -150,15 +168,11 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   }
 
   bool passed = false;
-  ScannerState::AddressMemo& src_memo = st.memo_for(src, dst);
-  ScannerState::AddressMemo& dst_memo = st.memo_for(dst, src);
-  const PacketGate gate_input{static_cast<uint8_t>(1u << cls), static_cast<int8_t>(packet.to_server ? 1 : -1),
-                              static_cast<int8_t>(packet.established ? 1 : -1),
-                              cls == kProtoClassTcp || cls == kProtoClassUdp};
-  for (uint32_t index : st.candidates) {
-    if (!gate_admits(impl, impl.gate(index), gate_input, packet, src_memo, dst_memo)) continue;
+  for (uint32_t candidate : st.candidates) {
+    const uint32_t index = candidate >> 1;
     const Rule& rule = impl.rule(index);
-    if (!header_matches(rule, packet) || !packet_keywords_match(rule, packet)) continue;
+    if ((candidate & 1) != 0 && !header_matches(rule, packet)) continue;
+    if (!packet_keywords_match(rule, packet)) continue;
     if (rule.stream == StreamMode::stream_only && !rule.payload.empty()) continue;  // scan_stream's
     if (!rule.payload.empty() && !st.payload.matches(rule, packet.payload)) continue;
     apply_flowbit_actions(rule, packet);
