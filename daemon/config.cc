@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "vigil/core/ip.h"
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -323,7 +325,148 @@ void read_link(Reader& r, const YAML::Node& node, LinkConfig& link) {
   }
 }
 
+void read_metrics(Reader& r, const YAML::Node& node, MetricsConfig& metrics) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!r.check_map(node, "metrics", {"listen", "allow_remote"})) return;
+  r.string(node, "metrics", "listen", metrics.listen, false);
+  r.boolean(node, "metrics", "allow_remote", metrics.allow_remote);
+  if (metrics.listen.empty()) return;
+  auto endpoint = parse_listen_address(metrics.listen);
+  if (!endpoint) return r.issue(node["listen"], "metrics.listen", endpoint.error().message);
+  if (!endpoint->loopback && !metrics.allow_remote) {
+    r.issue(node["listen"], "metrics.listen",
+            "'" + metrics.listen + "' is not a loopback address; set metrics.allow_remote: true to serve it there");
+  }
+}
+
+void read_forwarders(Reader& r, const YAML::Node& node, DaemonConfig& config) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!node.IsSequence()) return r.issue(node, "forwarders", "must be a list of forwarders");
+  std::set<std::string> names;
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node f = node[i];
+    const std::string field = "forwarders[" + std::to_string(i) + "]";
+    if (!f.IsMap()) {
+      r.issue(f, field, "must be a mapping of keys to values");
+      continue;
+    }
+    ForwarderConfig forwarder;
+    r.string(f, field, "type", forwarder.type);
+    r.string(f, field, "name", forwarder.name);
+    if (forwarder.name.empty()) forwarder.name = forwarder.type;
+    if (forwarder.type == "syslog") {
+      r.string(f, field, "address", forwarder.address);
+      r.number(f, field, "port", forwarder.port, 1, 65535);
+      if (!f["address"].IsDefined()) r.issue(f, field + ".address", "is required (an IP address literal)");
+      if (!f["port"].IsDefined()) r.issue(f, field + ".port", "is required");
+      if (const YAML::Node tls = f["tls"]; tls.IsDefined() && !tls.IsNull()) {
+        if (r.check_map(tls, field + ".tls", {"ca_file", "cert_file", "key_file", "server_name"})) {
+          r.string(tls, field + ".tls", "ca_file", forwarder.tls_ca_file);
+          r.string(tls, field + ".tls", "cert_file", forwarder.tls_cert_file);
+          r.string(tls, field + ".tls", "key_file", forwarder.tls_key_file);
+          r.string(tls, field + ".tls", "server_name", forwarder.tls_server_name);
+          if (forwarder.tls_ca_file.empty()) r.issue(tls, field + ".tls.ca_file", "is required with tls");
+          if (forwarder.tls_cert_file.empty() != forwarder.tls_key_file.empty()) {
+            r.issue(tls, field + ".tls", "cert_file and key_file go together");
+          }
+        }
+      }
+    } else if (forwarder.type == "eve_file") {
+      r.string(f, field, "path", forwarder.path);
+      if (!f["path"].IsDefined()) r.issue(f, field + ".path", "is required");
+    } else if (forwarder.type == "stix_outbox") {
+      r.string(f, field, "outbox", forwarder.outbox);
+      r.string(f, field, "organisation", forwarder.organisation);
+      if (!f["outbox"].IsDefined()) r.issue(f, field + ".outbox", "is required");
+      if (const YAML::Node sender = f["sender"]; sender.IsDefined() && !sender.IsNull()) {
+        if (!sender.IsSequence() || sender.size() == 0) {
+          r.issue(sender, field + ".sender", "must be a list: the program and its arguments");
+        } else {
+          for (size_t k = 0; k < sender.size(); ++k) forwarder.sender.push_back(Reader::text(sender[k]));
+        }
+      }
+    } else {
+      r.issue(f["type"].IsDefined() ? f["type"] : f, field + ".type", "must be one of syslog, eve_file, stix_outbox");
+    }
+    // Unknown keys, and keys of another type of forwarder, are typos that would silently do nothing.
+    if (forwarder.type == "syslog") {
+      r.check_map(f, field, {"name", "type", "address", "port", "tls"});
+    } else if (forwarder.type == "eve_file") {
+      r.check_map(f, field, {"name", "type", "path"});
+    } else if (forwarder.type == "stix_outbox") {
+      r.check_map(f, field, {"name", "type", "outbox", "sender", "organisation"});
+    }
+    // The name is the spool's directory name: keep it to one plain path component.
+    if (forwarder.name.empty() || forwarder.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+                                      std::string::npos ||
+        forwarder.name[0] == '.') {
+      r.issue(f["name"].IsDefined() ? f["name"] : f, field + ".name",
+              "must be letters, digits, '-', '_' or '.' (it names the spool directory)");
+    } else if (!names.insert(forwarder.name).second) {
+      r.issue(f["name"].IsDefined() ? f["name"] : f, field + ".name",
+              "another forwarder is already named '" + forwarder.name + "' (give each a name)");
+    }
+    config.forwarders.push_back(std::move(forwarder));
+  }
+}
+
+void read_link(Reader& r, const YAML::Node& node, LinkConfig& link) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!r.check_map(node, "link", {"mode", "central", "listen", "cert", "key", "ca", "spool_dir", "spool_max_mb",
+                                  "batch_events", "batch_interval", "max_backoff"})) {
+    return;
+  }
+  r.string(node, "link", "mode", link.mode);
+  r.string(node, "link", "central", link.central);
+  r.string(node, "link", "listen", link.listen);
+  r.string(node, "link", "cert", link.cert);
+  r.string(node, "link", "key", link.key);
+  r.string(node, "link", "ca", link.ca);
+  r.string(node, "link", "spool_dir", link.spool_dir);
+  r.number(node, "link", "spool_max_mb", link.spool_max_mb, 1, 1 << 20);
+  r.number(node, "link", "batch_events", link.batch_events, 1, 100'000);
+  r.duration(node, "link", "batch_interval", link.batch_interval, 1000);
+  r.duration(node, "link", "max_backoff", link.max_backoff, 100'000);
+  if (link.mode.empty() && !link.listen.empty()) link.mode = "central";
+  if (link.mode != "sensor" && link.mode != "central") {
+    return r.issue(node["mode"].IsDefined() ? node["mode"] : node, "link.mode", "must be sensor or central");
+  }
+  const bool sensor = link.mode == "sensor";
+  const char* address = sensor ? "central" : "listen";
+  if ((sensor ? link.central : link.listen).empty()) {
+    r.issue(node, std::string("link.") + address, std::string("is required with mode ") + link.mode + " (host:port)");
+  }
+  for (const char* key : {"cert", "key", "ca"}) {
+    if (!node[key].IsDefined()) r.issue(node, std::string("link.") + key, "is required (a PEM file)");
+  }
+}
+
 }  // namespace
+
+Result<ListenAddress> parse_listen_address(std::string_view text) {
+  // "host:port" with an IPv4 literal, "[v6]:port", or "localhost:port".
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == text.size()) {
+    return fail(ErrorCode::invalid_argument, "must be address:port, such as 127.0.0.1:9477");
+  }
+  std::string host(text.substr(0, colon));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
+  uint32_t port = 0;
+  for (const char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9' || (port = port * 10 + static_cast<uint32_t>(c - '0')) > 65535) {
+      return fail(ErrorCode::invalid_argument, "the port of '" + std::string(text) + "' must be a number up to 65535");
+    }
+  }
+  auto ip = IpAddress::parse(host);
+  if (!ip) return fail(ErrorCode::invalid_argument, "'" + host + "' is not an IP address literal");
+  ListenAddress out;
+  out.address = host;
+  out.port = static_cast<uint16_t>(port);
+  out.loopback = Cidr::parse("127.0.0.0/8")->contains(*ip) || Cidr::parse("::1/128")->contains(*ip);
+  return out;
+}
 
 std::string_view to_string(Role role) {
   for (const auto& [r, name] : kRoleNames) {
@@ -373,7 +516,7 @@ Result<DaemonConfig> parse_config(const std::string& yaml, const std::filesystem
   Reader r(file.string(), issues);
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);  // an empty file: every default
   if (r.check_map(root, "", {"data_dir", "log_level", "sensors", "rules", "correlation", "assets", "layers", "drills",
-                              "reporting", "retention", "control", "storage", "link"})) {
+                              "reporting", "retention", "control", "storage", "metrics", "forwarders", "forwarding", "link"})) {
     r.string(root, "", "data_dir", config.data_dir);
     r.string(root, "", "log_level", config.log_level);
     if (const YAML::Node level = root["log_level"]; level.IsDefined()) {
@@ -404,6 +547,13 @@ Result<DaemonConfig> parse_config(const std::string& yaml, const std::filesystem
       if (r.check_map(s, "storage", {"sync_writes"})) r.boolean(s, "storage", "sync_writes", config.sync_writes);
     }
     read_control(r, root["control"], config.control);
+    read_metrics(r, root["metrics"], config.metrics);
+    read_forwarders(r, root["forwarders"], config);
+    if (const YAML::Node f = root["forwarding"]; f.IsDefined() && !f.IsNull()) {
+      if (r.check_map(f, "forwarding", {"interval"})) {
+        r.duration(f, "forwarding", "interval", config.forward_interval, 10'000);  // 10 ms
+      }
+    }
     read_link(r, root["link"], config.link);
   }
   config.data_dir = resolve(base, config.data_dir);
@@ -420,6 +570,13 @@ Result<DaemonConfig> parse_config(const std::string& yaml, const std::filesystem
   }
   for (auto& p : config.rule_paths) p = resolve(base, p);
   for (auto& p : config.correlation_paths) p = resolve(base, p);
+  for (auto& f : config.forwarders) {
+    f.path = resolve(base, f.path);
+    f.outbox = resolve(base, f.outbox);
+    f.tls_ca_file = resolve(base, f.tls_ca_file);
+    f.tls_cert_file = resolve(base, f.tls_cert_file);
+    f.tls_key_file = resolve(base, f.tls_key_file);
+  }
   return config;
 }
 

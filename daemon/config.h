@@ -83,6 +83,32 @@ struct LinkConfig {
   Duration max_backoff = seconds(30);        // sensor: reconnect delay doubles from 100 ms up to this
 };
 
+// The Prometheus text endpoint (metrics.h). Empty `listen`: no endpoint. Only a loopback address
+// unless `allow_remote`: the page tells anyone who reaches it what the daemon sees.
+struct MetricsConfig {
+  std::string listen;  // "127.0.0.1:9477", "[::1]:9477"; port 0 picks a free port (status shows it)
+  bool allow_remote = false;
+};
+
+// One incident forwarder (forwarding.h); each has a durable spool <data_dir>/forward-spool/<name>.
+struct ForwarderConfig {
+  std::string name;  // unique; default: the type
+  std::string type;  // syslog | eve_file | stix_outbox
+  // syslog: RFC 5424 + CEF over TCP to an address literal; TLS when tls_ca_file is set.
+  std::string address;
+  uint16_t port = 0;
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_server_name;
+  std::string path;  // eve_file: incident JSON lines appended here
+  // stix_outbox: bundles written to `outbox`, then `sender` (program and arguments; the bundle path
+  // is appended) run for each; its acceptance is recorded as the incident's initial report.
+  std::string outbox;
+  std::vector<std::string> sender;
+  std::string organisation = "vigil";
+};
+
 struct DaemonConfig {
   std::filesystem::path file;  // the config file itself; relative paths below are resolved against its dir
   std::string data_dir = "/var/lib/vigil";
@@ -96,6 +122,9 @@ struct DaemonConfig {
   storage::RetentionPolicy retention;
   bool sync_writes = false;
   ControlConfig control;
+  MetricsConfig metrics;
+  std::vector<ForwarderConfig> forwarders;
+  Duration forward_interval = seconds(1);  // how often the spools are pumped when nothing wakes them
   LinkConfig link;
 };
 
@@ -105,6 +134,14 @@ struct ConfigIssue {
   std::string field;  // "sensors[1].snaplen"
   std::string message;
 };
+// metrics.listen parsed: an IP literal (or localhost) and a port.
+struct ListenAddress {
+  std::string address;
+  uint16_t port = 0;
+  bool loopback = false;
+};
+Result<ListenAddress> parse_listen_address(std::string_view text);
+
 // "vigil.yaml:12: sensors[1].snaplen: must be a number between 64 and 262144"
 std::string to_string(const ConfigIssue& issue);
 

@@ -215,14 +215,15 @@ void ControlApi::dispatch(const Caller& caller, const std::string& method, const
       audit(caller, method, recorded, outcome);
     }));
   }
-  if (method == "rules.reload") {
-    if (!hooks_.reload_rules) return reply(error_line(id, rpc_error::kInternal, "rule reload is not wired"));
-    hooks_.reload_rules([this, caller, params, id, reply](Result<std::string> outcome) {
+  if (method == "rules.reload" || method == "correlation.reload") {
+    const auto& hook = method == "rules.reload" ? hooks_.reload_rules : hooks_.reload_correlation;
+    if (!hook) return reply(error_line(id, rpc_error::kInternal, method + " is not wired"));
+    hook([this, caller, method, params, id, reply](Result<std::string> outcome) {
       if (outcome) {
-        audit(caller, "rules.reload", params, *outcome);
+        audit(caller, method, params, *outcome);
         reply(result_line(id, {{"reloaded", true}, {"summary", *outcome}}));
       } else {
-        audit(caller, "rules.reload", params, "refused: " + outcome.error().message);
+        audit(caller, method, params, "refused: " + outcome.error().message);
         reply(error_line(id, outcome.error().code == ErrorCode::unsupported ? rpc_error::kBusy : rpc_error::kFailed,
                          outcome.error().message));
       }

@@ -25,6 +25,8 @@ struct ControlHooks {
   std::function<nlohmann::json()> status;
   // Reloads the signature rules off the control thread; `done` gets a summary or why the old set stays.
   std::function<void(std::function<void(Result<std::string>)> done)> reload_rules;
+  // The same for the correlation rules and the incident policy (correlation_reload.h).
+  std::function<void(std::function<void(Result<std::string>)> done)> reload_correlation;
 };
 
 class ControlApi {

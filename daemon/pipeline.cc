@@ -14,9 +14,37 @@ constexpr const char* kStateNextSeq = "pipeline.next_seq";
 Pipeline::Pipeline(storage::RocksStore& store, correlator::Correlator& correlator, const Clock& clock,
                    Duration review_interval)
     : store_(store), correlator_(correlator), clock_(clock), review_interval_(review_interval) {
-  correlator_.set_incident_listener([this](const Incident&) {
-    std::lock_guard lock(mutex_);
-    ++stats_.incidents_changed;
+  listen_to(correlator_);
+}
+
+void Pipeline::listen_to(correlator::Correlator& correlator) {
+  correlator.set_incident_listener([this](const Incident& incident) {
+    {
+      std::lock_guard lock(mutex_);
+      ++stats_.incidents_changed;
+    }
+    if (incident_observer_) incident_observer_(incident);
+  });
+}
+
+void Pipeline::set_incident_observer(std::function<void(const Incident&)> observer) {
+  incident_observer_ = std::move(observer);
+}
+
+void Pipeline::replace_correlator(std::function<Result<correlator::Correlator>()> make,
+                                  std::function<void(Result<void>)> done) {
+  post([this, make = std::move(make), done = std::move(done)](correlator::Correlator& running) {
+    // Nothing the running correlator holds may be lost: its incidents and windows go to the store
+    // first, and the next one reads them back.
+    if (auto flushed = running.flush(); !flushed) return done(fail(flushed.error().with_context("flushing incidents")));
+    if (auto saved = running.save_windows(); !saved) {
+      return done(fail(saved.error().with_context("saving correlation windows")));
+    }
+    auto next = make();
+    if (!next) return done(fail(next.error()));
+    running = std::move(*next);
+    listen_to(running);
+    done(ok());
   });
 }
 
@@ -73,7 +101,9 @@ void Pipeline::post(Task task) {
 
 PipelineStats Pipeline::stats() const {
   std::lock_guard lock(mutex_);
-  return stats_;
+  PipelineStats out = stats_;
+  out.queue_depth = events_.size();
+  return out;
 }
 
 void Pipeline::note_error(const std::string& what, const Error& error) {

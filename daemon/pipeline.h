@@ -32,6 +32,7 @@ struct PipelineStats {
   uint64_t incidents_changed = 0;  // raised or updated, as the correlator's listener saw them
   uint64_t store_errors = 0;
   size_t open_incidents = 0;
+  size_t queue_depth = 0;  // events waiting for the pipeline thread now
   std::string last_error;
 };
 
@@ -71,11 +72,23 @@ class Pipeline final : public EventSink {
   static std::string link_cursor_key(const std::string& link);
   PipelineStats stats() const;
 
+  // Also told (on the pipeline thread) of every incident the correlator writes: the forwarders'
+  // spools. Set before start().
+  void set_incident_observer(std::function<void(const Incident&)> observer);
+  // Between two batches on the pipeline thread: flushes the running correlator's incidents and
+  // saves its windows, then builds the next one with `make` (which reads the open incidents and
+  // the saved windows back) and runs it from the next event on. A failing flush, save or `make`
+  // keeps the running correlator. `done` is called on the pipeline thread.
+  void replace_correlator(std::function<Result<correlator::Correlator>()> make,
+                          std::function<void(Result<void>)> done);
+
  private:
   void run();
   void process(std::vector<Event>& events);
   void process_remote(RemoteBatch& batch);
   void note_error(const std::string& what, const Error& error);
+  void listen_to(correlator::Correlator& correlator);
+  std::function<void(const Incident&)> incident_observer_;
 
   storage::RocksStore& store_;
   correlator::Correlator& correlator_;

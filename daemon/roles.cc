@@ -24,6 +24,7 @@ const std::map<std::string, std::vector<Role>, std::less<>>& method_roles() {
       {"incidents.escalate", {responder, admin}},
       {"incidents.report_sent", {liaison, admin}},
       {"rules.reload", {admin}},
+      {"correlation.reload", {admin}},
       {"admin.backup", {admin}},
       {"audit.list", {auditor, admin}},
       {"audit.verify", {auditor, admin}},

@@ -16,7 +16,10 @@
 #include "control_api.h"
 #include "control_server.h"
 #include "control_tls.h"
+#include "correlation_reload.h"
 #include "detection.h"
+#include "forwarding.h"
+#include "metrics.h"
 #include "link/link_sender.h"
 #include "link/link_server.h"
 #include "pipeline.h"
@@ -124,7 +127,9 @@ struct Service::Impl {
   asio::io_context io;
   std::unique_ptr<storage::RocksStore> store;
   std::unique_ptr<correlator::Correlator> correlator;
+  std::unique_ptr<Forwarding> forwarding;  // outlives the pipeline, which spools into it
   std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<CorrelationReload> correlation_reload;
   std::unique_ptr<LinkServer> link_server;  // central: remote sensors into the pipeline
   std::unique_ptr<LinkSender> link_sender;  // sensor only: the sensors' events go here, not to the pipeline
   std::vector<std::unique_ptr<SensorThread>> sensors;
@@ -132,6 +137,8 @@ struct Service::Impl {
   std::unique_ptr<ControlServer> server;
   std::unique_ptr<ControlTlsServer> tls_server;  // control.tls, when configured
   std::unique_ptr<Signals> signals;
+  std::vector<MetricsSource> metrics_sources;  // families beyond those of status()
+  std::unique_ptr<MetricsServer> metrics;
   std::unique_ptr<asio::steady_timer> retention_timer;
 
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -185,9 +192,18 @@ json Service::Impl::status() {
                      {"queue_drops", p.queue_drops},         {"incidents_changed", p.incidents_changed},
                      {"open_incidents", p.open_incidents},   {"store_errors", p.store_errors},
                      {"last_error", p.last_error}};
+  out["pipeline"]["queue_depth"] = p.queue_depth;
   json sensors_json = json::array();
   for (const auto& sensor : sensors) sensors_json.push_back(sensor->status());
   out["sensors"] = std::move(sensors_json);
+  out["correlation"] = correlation_reload->status();
+  out["forwarders"] = forwarding->status();
+  if (auto counts = store->count_incidents_by_state(); counts) {
+    json by_state = json::object();
+    for (const auto& [state, n] : *counts) by_state[std::string(to_string(state))] = n;
+    out["incidents"] = {{"by_state", std::move(by_state)}};
+  }
+  if (metrics) out["metrics"] = {{"listen", metrics->endpoint()}};
   if (link_sender) out["link"] = link_sender->status();
   if (link_server) out["link"] = link_server->status();
   return out;
@@ -233,6 +249,7 @@ void Service::Impl::reload_rules(std::function<void(Result<std::string>)> done) 
 void Service::Impl::shutdown(int signal) {
   spdlog::info("signal {}: stopping", signal);
   server->close();
+  if (metrics) metrics->close();
   if (tls_server) tls_server->close();
   signals->cancel();
   retention_timer->cancel();
@@ -279,12 +296,25 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
   if (!store) return fail(store.error().with_context("data_dir"));
   d->store = std::move(*store);
 
-  correlator::CorrelatorOptions options;
-  options.late_allowance = c.late_allowance;
-  options.policy = *policy;
-  d->correlator = std::make_unique<correlator::Correlator>(std::move(correlation->rules), *d->store, options,
-                                                           d->store.get());
+  const size_t correlation_rules = correlation->rules.size();
+  d->correlator = std::make_unique<correlator::Correlator>(std::move(correlation->rules), *d->store,
+                                                           correlator_options(c, *policy), d->store.get());
   d->pipeline = std::make_unique<Pipeline>(*d->store, *d->correlator, d->clock, c.review_interval);
+  d->correlation_reload = std::make_unique<CorrelationReload>(c, *d->pipeline, *d->store, correlation_rules);
+
+  Forwarding::Options forward_options;
+  forward_options.interval = c.forward_interval;
+  Impl* owner = d.get();
+  auto forwarding = Forwarding::open(
+      c.forwarders, std::filesystem::path(c.data_dir) / "forward-spool", forward_options,
+      [owner](const correlator::StixReceipt& receipt) {
+        owner->pipeline->post([owner, receipt](correlator::Correlator& correlator) {
+          record_report_receipt(*owner->store, correlator, receipt, owner->clock.now());
+        });
+      });
+  if (!forwarding) return fail(forwarding.error());
+  d->forwarding = std::move(*forwarding);
+  d->pipeline->set_incident_observer([owner](const Incident& incident) { owner->forwarding->incident_changed(incident); });
 
   if (auto linked = d->open_link(); !linked) return fail(linked.error());
   for (const SensorConfig& sensor : c.sensors) {
@@ -298,9 +328,22 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
   ControlHooks hooks;
   hooks.status = [self] { return self->status(); };
   hooks.reload_rules = [self](std::function<void(Result<std::string>)> done) { self->reload_rules(std::move(done)); };
+  hooks.reload_correlation = [self](std::function<void(Result<std::string>)> done) {
+    self->correlation_reload->reload(std::move(done));
+  };
   d->api = std::make_unique<ControlApi>(*d->store, *d->pipeline, d->clock, std::move(hooks));
   d->server = std::make_unique<ControlServer>(d->io, c.control, *d->api);
   if (auto listening = d->server->listen(); !listening) return fail(listening.error());
+  if (!c.metrics.listen.empty()) {
+    d->metrics = std::make_unique<MetricsServer>(d->io, c.metrics, [self] {
+      auto families = metrics_from_status(self->status());
+      for (const auto& source : self->metrics_sources) {
+        for (auto& f : source()) families.push_back(std::move(f));
+      }
+      return format_exposition(families);
+    });
+    if (auto listening = d->metrics->listen(); !listening) return fail(listening.error());
+  }
   if (!c.control.tls.listen.empty()) {
     d->tls_server = std::make_unique<ControlTlsServer>(d->io, c.control, *d->api);
     if (auto listening = d->tls_server->listen(); !listening) return fail(listening.error());
@@ -311,10 +354,13 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
   if (d->link_server) d->link_server->start();
   if (d->link_sender) d->link_sender->start();
   for (auto& sensor : d->sensors) sensor->start();
+  d->forwarding->start();
   d->signals = std::make_unique<Signals>(
       d->io, [self](int signal) { self->shutdown(signal); },
       [self] {
-        self->reload_rules([](Result<std::string>) {});  // the outcome is logged either way
+        // The outcomes are logged either way.
+        self->reload_rules([](Result<std::string>) {});
+        self->correlation_reload->reload([](Result<std::string>) {});
       });
   d->retention_timer = std::make_unique<asio::steady_timer>(d->io);
   d->apply_retention();
@@ -333,6 +379,7 @@ int Service::run() {
   if (d.link_server) d.link_server->stop();  // before the pipeline: no batch arrives after it drained
   if (d.reload_thread.joinable()) d.reload_thread.join();
   d.pipeline->stop();
+  d.forwarding->stop();  // what is still spooled is delivered by the next run
   const PipelineStats stats = d.pipeline->stats();
   spdlog::info("stopped: {} events stored, {} dropped", stats.events_stored, stats.queue_drops);
   return stats.store_errors == 0 ? 0 : 1;

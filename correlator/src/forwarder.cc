@@ -227,6 +227,14 @@ Result<void> SyslogTcpForwarder::send_all(std::string_view data) {
 }
 
 Result<void> SyslogTcpForwarder::deliver(std::span<const std::string> records) {
+  if (fd_ >= 0) {
+    // A collector that closed the connection (a restart) still accepts our next send into the
+    // kernel's buffer, and those records would be acknowledged and lost. A collector never sends
+    // anything back, so end-of-stream or an error pending on the socket means: connect afresh.
+    char probe = 0;
+    const ssize_t n = ::recv(fd_, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) disconnect();
+  }
   if (fd_ < 0) {
     if (auto connected = connect(); !connected) return connected;
   }

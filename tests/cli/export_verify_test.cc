@@ -11,6 +11,7 @@
 #include "export_format.h"
 #include "run_command.h"
 #include "signed_chain.h"
+#include "time_arg.h"
 
 using vigil::cli::ExportFormat;
 using vigil::cli::ExportHeader;
@@ -318,4 +319,44 @@ TEST_CASE("vigil verify catches a changed byte, a deleted, swapped or added line
   CHECK(not_export.err.find("not the header of a vigil export") != std::string::npos);
   const auto bad_key = vigil::test::run_vigil({"verify", dir.file("plain.txt"), "--key", dir.file("plain.txt")});
   CHECK(bad_key.exit_code == 2);
+}
+
+TEST_CASE("time arguments: RFC 3339, dates, now and ages counted back from now", "[cli][export]") {
+  using vigil::cli::parse_time_arg;
+  const vigil::Timestamp now = 1'772'445'330'000'000;  // 2026-03-02T09:55:30Z
+  CHECK(*parse_time_arg("now", now) == now);
+  CHECK(*parse_time_arg("24h", now) == now - vigil::hours(24));
+  CHECK(*parse_time_arg("7d", now) == now - vigil::hours(24 * 7));
+  CHECK(*parse_time_arg("90m", now) == now - vigil::minutes(90));
+  CHECK(*parse_time_arg("2026-03-02T17:15:30+07:00", now) == *parse_time_arg("2026-03-02T10:15:30Z", now));
+  CHECK(*parse_time_arg("2026-03-02", now) == 1'772'409'600'000'000);
+  CHECK(*parse_time_arg("@1772445330", now) == now);
+  CHECK(vigil::cli::rfc3339(now) == "2026-03-02T09:55:30.000000Z");
+  for (const char* bad : {"", "7x", "yesterday", "2026-13-01", "h"}) {
+    INFO(bad);
+    auto parsed = parse_time_arg(bad, now);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().message.find("24h") != std::string::npos);
+  }
+}
+
+TEST_CASE("vigil export without a usable key or daemon leaves nothing behind", "[cli][export]") {
+  vigil::test::TempDir dir;
+  const std::string out = dir.file("x.jsonl");
+  const auto no_key = vigil::test::run_vigil(
+      {"export", "--from", "1d", "--sign", dir.file("missing.key"), "--out", out, "--socket", dir.file("none.sock")});
+  CHECK(no_key.exit_code == 2);
+  CHECK(no_key.err.find("--sign: cannot read " + dir.file("missing.key")) != std::string::npos);
+  const auto bad_time = vigil::test::run_vigil({"export", "--from", "last week", "--sign", dir.file("missing.key"),
+                                                "--out", out});
+  CHECK(bad_time.exit_code == 2);
+  CHECK(bad_time.err.find("--from") != std::string::npos);
+
+  REQUIRE(vigil::test::run_vigil({"admin", "keygen", "--out", dir.file("k")}).exit_code == 0);
+  const auto no_daemon = vigil::test::run_vigil(
+      {"export", "--from", "1d", "--sign", dir.file("k.key"), "--out", out, "--socket", dir.file("none.sock")});
+  CHECK(no_daemon.exit_code == 1);
+  CHECK(no_daemon.err.find("cannot reach vigild") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(out));
+  CHECK_FALSE(std::filesystem::exists(out + ".tmp"));
 }
