@@ -66,8 +66,23 @@ int backup_through_daemon(const AdminOptions& options, const std::string& locked
   return kExitOk;
 }
 
+// --connect: vigild runs elsewhere and writes the checkpoint on its own machine; --to names a dir there.
+int backup_remote(const AdminOptions& options) {
+  if (!std::filesystem::path(options.to).is_absolute()) {
+    return usage_error("admin backup with --connect: --to must be an absolute path on vigild's machine");
+  }
+  auto client = DaemonClient::connect(options.socket);
+  if (!client) return runtime_error(client.error().message);
+  auto done = client->call("admin.backup", {{"to", options.to}});
+  if (!done) return runtime_error(done.error().message);
+  std::cout << "Backup of " << done->value("data_dir", std::string("?")) << " written to " << options.to
+            << " by vigild at " << remote_daemon().address << "\n";
+  return kExitOk;
+}
+
 int backup(const AdminOptions& options) {
   if (options.to.empty()) return usage_error("admin backup: --to DIR is required");
+  if (remote_daemon_set()) return backup_remote(options);
   auto store = open_store(options.data_dir, false);
   if (!store && store.error().message.find(storage::kLockedByWriter) != std::string::npos) {
     return backup_through_daemon(options, store.error().message);

@@ -582,6 +582,24 @@ TEST_CASE("vigil CLI over TLS: status, alerts list and incidents list through --
                               f.ca.ca_cert(), "status"});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("vigild at " + address) != std::string::npos);
+
+  // admin backup over TLS: vigild writes the copy on its side; only the admin certificate may.
+  const std::string copy = f.dir.file("backup");
+  r = with_tls({"admin", "backup", "--to", copy});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("admin.backup needs the role admin") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(copy));
+  r = vigil::test::run_vigil({"--connect", address, "--cert", f.admin.cert, "--key", f.admin.key, "--ca",
+                              f.ca.ca_cert(), "admin", "backup", "--to", copy});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "Backup of " + f.dir.file("data") + " written to " + copy + " by vigild at " + address + "\n");
+  CHECK(std::filesystem::exists(copy + "/CURRENT"));
+  const json entries = local.call("audit.list")["result"]["entries"];
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0]["action"] == "admin.backup");
+  CHECK(entries[0]["actor"] == kAdminSubject);
+  CHECK(entries[0]["detail"]["outcome"] == "written");
   CHECK(daemon.stop() == 0);
 }
 
