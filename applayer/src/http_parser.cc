@@ -231,7 +231,11 @@ class HttpParser final : public ProtocolParser {
     // A response may complete before its request did (a server answering early): the request
     // side is delivered first, as it stands.
     if (HttpTx* state = ensure_state(tx); state != nullptr && !state->request_delivered) {
-      deliver(tx, Direction::to_server, tx->request_progress == HTP_REQUEST_COMPLETE);
+      if (tx->request_progress >= HTP_REQUEST_LINE) {
+        deliver(tx, Direction::to_server, tx->request_progress == HTP_REQUEST_COMPLETE);
+      } else {
+        state->request_delivered = true;  // a response without a request (capture began mid-flow)
+      }
     }
     deliver(tx, Direction::to_client, true);
     return HTP_OK;

@@ -221,3 +221,11 @@ TEST_CASE("http: bytes that are not UTF-8 still give an EVE object that serialis
   CHECK_NOTHROW(tx.eve.dump());
   CHECK(tx.eve["http"]["http_user_agent"] == "a\xc3\xbf\xc3\x83(b \xe2\x82\xac");  // U+00FF, U+00C3, kept €
 }
+
+TEST_CASE("http: a response without its request (capture began mid-flow) is the only transaction", "[applayer][http]") {
+  const auto handler = exchange("", "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno");
+  REQUIRE(handler.transactions.size() == 1);
+  CHECK(handler.transactions[0].direction == Direction::to_client);
+  CHECK(handler.transactions[0].get(BufferId::http_stat_code) == "404");
+  CHECK(handler.transactions[0].get(BufferId::http_response_body) == "no");
+}
