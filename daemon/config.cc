@@ -411,37 +411,6 @@ void read_forwarders(Reader& r, const YAML::Node& node, DaemonConfig& config) {
   }
 }
 
-void read_link(Reader& r, const YAML::Node& node, LinkConfig& link) {
-  if (!node.IsDefined() || node.IsNull()) return;
-  if (!r.check_map(node, "link", {"mode", "central", "listen", "cert", "key", "ca", "spool_dir", "spool_max_mb",
-                                  "batch_events", "batch_interval", "max_backoff"})) {
-    return;
-  }
-  r.string(node, "link", "mode", link.mode);
-  r.string(node, "link", "central", link.central);
-  r.string(node, "link", "listen", link.listen);
-  r.string(node, "link", "cert", link.cert);
-  r.string(node, "link", "key", link.key);
-  r.string(node, "link", "ca", link.ca);
-  r.string(node, "link", "spool_dir", link.spool_dir);
-  r.number(node, "link", "spool_max_mb", link.spool_max_mb, 1, 1 << 20);
-  r.number(node, "link", "batch_events", link.batch_events, 1, 100'000);
-  r.duration(node, "link", "batch_interval", link.batch_interval, 1000);
-  r.duration(node, "link", "max_backoff", link.max_backoff, 100'000);
-  if (link.mode.empty() && !link.listen.empty()) link.mode = "central";
-  if (link.mode != "sensor" && link.mode != "central") {
-    return r.issue(node["mode"].IsDefined() ? node["mode"] : node, "link.mode", "must be sensor or central");
-  }
-  const bool sensor = link.mode == "sensor";
-  const char* address = sensor ? "central" : "listen";
-  if ((sensor ? link.central : link.listen).empty()) {
-    r.issue(node, std::string("link.") + address, std::string("is required with mode ") + link.mode + " (host:port)");
-  }
-  for (const char* key : {"cert", "key", "ca"}) {
-    if (!node[key].IsDefined()) r.issue(node, std::string("link.") + key, "is required (a PEM file)");
-  }
-}
-
 }  // namespace
 
 Result<ListenAddress> parse_listen_address(std::string_view text) {
