@@ -229,3 +229,19 @@ TEST_CASE("http: a response without its request (capture began mid-flow) is the 
   CHECK(handler.transactions[0].get(BufferId::http_stat_code) == "404");
   CHECK(handler.transactions[0].get(BufferId::http_response_body) == "no");
 }
+
+TEST_CASE("http: a gap ends the flow's HTTP parsing; what was parsed is delivered", "[applayer][http]") {
+  AppLayerContext context;
+  AppLayerFlow flow(context, Transport::tcp, 40000, 80);
+  RecordingHandler handler;
+  flow.on_stream_data(Direction::to_server, "GET /before HTTP/1.1\r\nHost: h\r\n\r\n", handler);
+  flow.on_stream_data(Direction::to_client, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc", handler);
+  flow.on_gap(Direction::to_client, handler);
+  flow.on_stream_data(Direction::to_server, "GET /after HTTP/1.1\r\nHost: h\r\n\r\n", handler);
+  REQUIRE(handler.transactions.size() == 2);
+  CHECK(handler.transactions[1].direction == Direction::to_client);
+  CHECK_FALSE(handler.transactions[1].complete);
+  CHECK(handler.transactions[1].get(BufferId::http_response_body) == "abc");
+  CHECK_FALSE(flow.wants_data());
+  CHECK(context.stats().gaps == 1);
+}

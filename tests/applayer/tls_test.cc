@@ -3,6 +3,8 @@
 // what `openssl x509 -nameopt sep_comma_plus_space,sname` prints for the certificate bytes.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "capture_feeder.h"
 
 using namespace vigil::applayer;
@@ -93,4 +95,41 @@ TEST_CASE("tls: malformed records and oversized handshakes are anomalies", "[app
   CHECK(handler.anomalies.size() == 2);
   CHECK_FALSE(flow.wants_data());
   CHECK(flow.memory() < 4096);
+}
+
+TEST_CASE("tls: GREASE values are left out of JA3 (Chrome)", "[applayer][tls][corpus]") {
+  const std::string path = corpus_path("mixed/ndpi/chrome.pcap");
+  if (path.empty()) return;
+  const FeedResult result = feed_capture(path);
+  std::vector<std::string> hashes;
+  for (const RecordedTx& tx : result.transactions) {
+    if (tx.direction == Direction::to_server && tx.proto == AppProto::tls) {
+      CHECK(tx.get(BufferId::tls_sni) == "www.iit.cnr.it");
+      hashes.push_back(tx.get(BufferId::ja3_hash));
+    }
+  }
+  // tshark, frames 4 and 24: cipher lists led by GREASE 0x9a9a / 0xfafa, which JA3 leaves out.
+  REQUIRE(hashes.size() >= 2);
+  CHECK(hashes[0] == "aa50c12a5dfa717d9d6ab34e97de79d5");
+  CHECK(hashes[1] == "1b73862eae8f1711440a446b1ef357fd");
+}
+
+TEST_CASE("tls: a 5 KB certificate chain over several segments", "[applayer][tls][corpus]") {
+  const std::string path = corpus_path("mixed/ndpi/tls_verylong_certificate.pcap");
+  if (path.empty()) return;
+  const FeedResult result = feed_capture(path);
+  auto server = std::find_if(result.transactions.begin(), result.transactions.end(), [](const RecordedTx& tx) {
+    return tx.proto == AppProto::tls && tx.direction == Direction::to_client;
+  });
+  REQUIRE(server != result.transactions.end());
+  CHECK(server->get(BufferId::tls_sni) == "feodotracker.abuse.ch");
+  CHECK(server->get(BufferId::tls_cert_subject) ==
+        "C=US, ST=California, L=San Francisco, O=Fastly, Inc., CN=p2.shared.global.fastly.net");
+  CHECK(server->get(BufferId::tls_cert_issuer) == "C=BE, O=GlobalSign nv-sa, CN=GlobalSign CloudSSL CA - SHA256 - G3");
+  CHECK(server->get(BufferId::tls_cert_serial) == "66:30:D5:8F:2C:F2:1D:11:DF:0E:D7:94");
+  CHECK(server->get(BufferId::ja3s_hash) == "ae53107a2e47ea20c72ac44821a728bf");
+  const auto certs = server->buffers.equal_range(BufferId::tls_certs);
+  std::vector<size_t> sizes;
+  for (auto it = certs.first; it != certs.second; ++it) sizes.push_back(it->second.size());
+  CHECK(sizes == std::vector<size_t>{4037, 1167});
 }
