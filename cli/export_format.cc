@@ -1,6 +1,6 @@
 #include "export_format.h"
 
-#include <map>
+#include <functional>
 #include <vector>
 
 namespace vigil::cli {
@@ -289,15 +289,18 @@ VerifyReport problem_at_line(VerifyReport report, size_t line, std::string probl
   return report;
 }
 
-// Walks the records in file order against the chain they claim: numbers 1, 2, 3... each linking to the one
-// before. The first departure names what happened to which record.
-std::optional<VerifyReport> check_chain(const VerifyReport& base, const std::vector<LineFacts>& records,
-                                        const std::string& start_hash, std::string& last_hash) {
-  uint64_t expected_n = 1;
-  std::string expected_prev = start_hash;
-  std::map<uint64_t, size_t> first_seen;  // record number -> index in `records`
-  for (size_t i = 0; i < records.size(); ++i) {
-    const LineFacts& r = records[i];
+// Walks the record lines in file order against the chain they claim: numbers 1, 2, 3... each linking
+// to the one before. It keeps only the last record in order, so a file of any size verifies in constant
+// memory; the first departure names what happened to which record, reading ahead only to tell a
+// removed record from a moved one.
+class ChainWalk {
+ public:
+  using ReadAhead = std::function<std::optional<LineFacts>()>;  // the next record line, or none
+
+  ChainWalk(std::string start_hash, size_t first_record_line)
+      : expected_prev_(std::move(start_hash)), first_record_line_(first_record_line) {}
+
+  std::optional<VerifyReport> step(const VerifyReport& base, const LineFacts& r, const ReadAhead& read_ahead) {
     if (!r.shaped) {
       return problem_at_line(base, r.line,
                              "line " + std::to_string(r.line) +
@@ -306,42 +309,43 @@ std::optional<VerifyReport> check_chain(const VerifyReport& base, const std::vec
     if (!r.self_intact || !r.n) {
       return problem_at(base, r, describe(r) + " was changed: its content does not match its hash");
     }
-    if (*r.n == expected_n && r.prev == expected_prev) {
-      first_seen.emplace(*r.n, i);
-      expected_prev = r.hash;
-      ++expected_n;
-      continue;
+    if (*r.n == expected_n_ && r.prev == expected_prev_) {
+      expected_prev_ = r.hash;
+      ++expected_n_;
+      previous_ = r;
+      return std::nullopt;
     }
-    if (*r.n == expected_n) {
-      if (expected_n == 1) {
-        return problem_at(base, r, "the header was changed: " + describe(r) + " no longer links to it");
-      }
-      return problem_at(base, r, describe(r) + " does not link to " + describe(records[i - 1]) +
-                                     ": one of them was rewritten");
+    if (*r.n == expected_n_) {
+      if (expected_n_ == 1) return problem_at(base, r, "the header was changed: " + describe(r) + " no longer links to it");
+      return problem_at(base, r, describe(r) + " does not link to " + describe(previous_) + ": one of them was rewritten");
     }
-    if (*r.n > expected_n) {
-      for (size_t j = i + 1; j < records.size(); ++j) {
-        if (records[j].n == expected_n) {
-          return problem_at(base, r, "records are out of order: " + describe(r) + " comes before " +
-                                         describe(records[j]));
+    if (*r.n > expected_n_) {
+      while (auto later = read_ahead()) {
+        if (later->n == expected_n_) {
+          return problem_at(base, r, "records are out of order: " + describe(r) + " comes before " + describe(*later));
         }
       }
-      std::string what = *r.n == expected_n + 1 ? "record " + std::to_string(expected_n) + " was removed"
-                                                : "records " + std::to_string(expected_n) + " to " +
-                                                      std::to_string(*r.n - 1) + " were removed";
+      const std::string what = *r.n == expected_n_ + 1 ? "record " + std::to_string(expected_n_) + " was removed"
+                                                        : "records " + std::to_string(expected_n_) + " to " +
+                                                              std::to_string(*r.n - 1) + " were removed";
       return problem_at(base, r, what + ": " + describe(r) + " follows " +
-                                     (i == 0 ? std::string("the header") : describe(records[i - 1])));
+                                     (expected_n_ == 1 ? std::string("the header") : describe(previous_)));
     }
-    if (auto seen = first_seen.find(*r.n); seen != first_seen.end()) {
-      return problem_at(base, r, describe(r) + " was added: a copy of the record at line " +
-                                     std::to_string(records[seen->second].line));
-    }
-    return problem_at(base, r, "records are out of order: " + describe(r) + " comes after record " +
-                                   std::to_string(expected_n - 1));
+    // Every record before this one was in order, so record n stands at its own place.
+    return problem_at(base, r, describe(r) + " was added: a copy of the record at line " +
+                                   std::to_string(first_record_line_ + *r.n - 1));
   }
-  last_hash = expected_prev;
-  return std::nullopt;
-}
+
+  uint64_t records() const { return expected_n_ - 1; }
+  const std::string& last_hash() const { return expected_prev_; }
+  const LineFacts& last() const { return previous_; }
+
+ private:
+  uint64_t expected_n_ = 1;
+  std::string expected_prev_;
+  size_t first_record_line_;
+  LineFacts previous_;
+};
 
 }  // namespace
 
@@ -420,64 +424,70 @@ Result<VerifyReport> verify_export(std::istream& in, const PublicKey& key) {
   if (!std::getline(in, line)) return fail(ErrorCode::parse_error, "empty file: not a vigil export");
   auto header = read_header(line);
   if (!header) return fail(ErrorCode::parse_error, "line 1 is not the header of a vigil export");
+  const ExportFormat format = header->format;
   VerifyReport report;
   report.header = header;
   std::vector<std::string> head = {line};
   size_t line_number = 1;
-  if (header->format == ExportFormat::csv) {
-    std::getline(in, line);
+  if (format == ExportFormat::csv) {
+    if (!std::getline(in, line)) line.clear();
     head.push_back(line);
     ++line_number;
+    if (line != kCsvColumns) return problem_at_line(report, 2, "line 2 (the CSV column names) was changed");
   }
-  const std::string start_hash = sha256_hex(join_lines(head));
+  const size_t first_record_line = line_number + 1;
+  ChainWalk walk(sha256_hex(join_lines(head)), first_record_line);
 
-  std::vector<LineFacts> records;
   std::optional<size_t> signature_line_number;
   std::string signature_text;
-  std::optional<size_t> after_signature;
-  while (std::getline(in, line)) {
+  // The next record line, stopping at the signature line (remembered) or the end.
+  const auto next_record = [&]() -> std::optional<LineFacts> {
+    if (signature_line_number || !std::getline(in, line)) return std::nullopt;
     ++line_number;
-    if (signature_line_number) {
-      if (!after_signature) after_signature = line_number;
-      continue;
-    }
-    if (is_signature_line(header->format, line)) {
+    if (is_signature_line(format, line)) {
       signature_line_number = line_number;
       signature_text = line;
-      continue;
+      return std::nullopt;
     }
-    records.push_back(read_record_line(header->format, line_number, line));
+    return read_record_line(format, line_number, line);
+  };
+  while (auto record = next_record()) {
+    if (auto broken = walk.step(report, *record, next_record)) return *broken;
   }
-  report.records = records.size();
-  if (header->format == ExportFormat::csv && head[1] != kCsvColumns) {
-    return problem_at_line(report, 2, "line 2 (the CSV column names) was changed");
-  }
-
-  std::string last_hash;
-  if (auto broken = check_chain(report, records, start_hash, last_hash)) return *broken;
-  const size_t end_line = line_number + 1;
+  report.records = walk.records();
   if (!signature_line_number) {
-    return problem_at_line(report, end_line, "the signature line is missing: the file was cut short or the signature removed");
+    return problem_at_line(report, line_number + 1,
+                           "the signature line is missing: the file was cut short or the signature removed");
   }
-  auto signature = signature_of(header->format, signature_text);
+  std::optional<size_t> after_signature;
+  if (std::getline(in, line)) after_signature = line_number + 1;
+
+  auto signature = signature_of(format, signature_text);
   if (!signature) {
     return problem_at_line(report, *signature_line_number,
                            "the signature line (line " + std::to_string(*signature_line_number) + ") was changed");
   }
   report.key_id = (*signature)["key_id"].get<std::string>();
   const uint64_t signed_records = (*signature)["records"].get<uint64_t>();
-  if (records.size() > signed_records) {
-    const LineFacts& first_extra = records[signed_records];
+  if (walk.records() > signed_records) {
+    // Rare: read the file again up to the first record past the signed end, to name it.
+    in.clear();
+    in.seekg(0);
+    const size_t wanted = first_record_line + signed_records;
+    for (size_t n = 1; n <= wanted && std::getline(in, line); ++n) {
+    }
+    const LineFacts first_extra = read_record_line(format, wanted, line);
     return problem_at(report, first_extra,
                       describe(first_extra) + " was added after the signed end (the signature covers " +
                           std::to_string(signed_records) + " records)");
   }
-  if (records.size() < signed_records) {
+  if (walk.records() < signed_records) {
+    const uint64_t have = walk.records();
     return problem_at_line(report, *signature_line_number,
-                           "record " + std::to_string(records.size() + 1) +
-                               (records.size() + 1 == signed_records ? "" : " to " + std::to_string(signed_records)) +
+                           "record " + std::to_string(have + 1) +
+                               (have + 1 == signed_records ? "" : " to " + std::to_string(signed_records)) +
                                " removed from the end: the signature covers " + std::to_string(signed_records) +
-                               " records, the file has " + std::to_string(records.size()));
+                               " records, the file has " + std::to_string(have));
   }
   const std::string signed_last = (*signature)["last"].get<std::string>();
   auto value = base64_decode((*signature)["value"].get<std::string>());
@@ -491,10 +501,10 @@ Result<VerifyReport> verify_export(std::istream& in, const PublicKey& key) {
                            "the signature (line " + std::to_string(*signature_line_number) +
                                ") does not verify: it was changed");
   }
-  if (signed_last != last_hash) {
-    if (records.empty()) return problem_at_line(report, 1, "the header was changed after signing");
-    return problem_at(report, records.back(),
-                      describe(records.back()) + " was rewritten after signing: the chain's end is not the signed one");
+  if (signed_last != walk.last_hash()) {
+    if (walk.records() == 0) return problem_at_line(report, 1, "the header was changed after signing");
+    return problem_at(report, walk.last(),
+                      describe(walk.last()) + " was rewritten after signing: the chain's end is not the signed one");
   }
   if (after_signature) {
     return problem_at_line(report, *after_signature,

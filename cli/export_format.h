@@ -67,12 +67,13 @@ struct VerifyReport {
   std::string record_id;               // the record it names, when known
   std::optional<uint64_t> record_n;    // its number in the export (1-based)
   std::optional<ExportHeader> header;  // as read (when line 1 is a header)
-  uint64_t records = 0;                // record lines read
+  uint64_t records = 0;                // records found in order
   std::string key_id;                  // the id of the key in the signature line
 };
 
-// Reads an export and checks its chain and signature against `key`. An error (not a report) when the
-// input is not an export at all: no header on line 1.
+// Reads an export and checks its chain and signature against `key`, in one pass and constant memory
+// (it seeks back to the start only to name a record added past the signed end, so `in` is a file or a
+// string stream). An error (not a report) when the input is not an export at all: no header on line 1.
 Result<VerifyReport> verify_export(std::istream& in, const PublicKey& key);
 
 }  // namespace vigil::cli

@@ -242,6 +242,13 @@ TEST_CASE("export chain: a re-signed chain by another key, an empty export, a ch
   CHECK(rewritten.problem.find("was rewritten after signing") != std::string::npos);
   CHECK(verify(forged.str(), pub).problem.find("does not verify with this public key") != std::string::npos);
 
+  // A well-chained record appended under the old signature: named as added past the signed end.
+  auto longer_lines = lines_of(write_export(ExportFormat::jsonl, *key, 6));
+  longer_lines.back() = lines_of(original).back();
+  const VerifyReport extended = verify(join(longer_lines), pub);
+  CHECK_FALSE(extended.valid);
+  CHECK(extended.problem == "record 6 (line 7, id INC-000006) was added after the signed end (the signature covers 5 records)");
+
   std::istringstream not_export("hello\n");
   CHECK_FALSE(vigil::cli::verify_export(not_export, pub));
 }
