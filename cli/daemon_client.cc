@@ -168,7 +168,7 @@ DaemonClient::~DaemonClient() {
 
 DaemonClient::DaemonClient(DaemonClient&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)), where_(std::move(other.where_)), tls_(std::exchange(other.tls_, nullptr)),
-      buffer_(std::move(other.buffer_)), next_id_(other.next_id_) {}
+      buffer_(std::move(other.buffer_)), failure_(std::move(other.failure_)), next_id_(other.next_id_) {}
 
 Result<void> DaemonClient::send_all(const std::string& bytes) {
   for (size_t done = 0; done < bytes.size();) {
@@ -189,6 +189,11 @@ bool DaemonClient::receive_more() {
   }
   char chunk[65536];
   const ssize_t n = tls_ != nullptr ? SSL_read(tls_->ssl, chunk, sizeof chunk) : ::read(fd_, chunk, sizeof chunk);
+  if (n <= 0 && tls_ != nullptr && ERR_peek_error() != 0) {
+    // With TLS 1.3 a daemon that refuses our certificate says so with an alert on the first read.
+    failure_ = "TLS: " + openssl_reason();
+    if (failure_.find("alert") != std::string::npos) failure_ += " (did vigild refuse our certificate?)";
+  }
   if (n <= 0) return false;
   buffer_.append(chunk, static_cast<size_t>(n));
   return true;
@@ -201,7 +206,10 @@ Result<nlohmann::json> DaemonClient::call(const std::string& method, const nlohm
   if (auto sent = send_all(line); !sent) return fail(sent.error());
   size_t newline;
   while ((newline = buffer_.find('\n')) == std::string::npos) {
-    if (!receive_more()) return fail(ErrorCode::io_error, "vigild at " + where_ + " closed the connection or did not answer");
+    if (!receive_more()) {
+      return fail(ErrorCode::io_error, "vigild at " + where_ + " closed the connection or did not answer" +
+                                           (failure_.empty() ? "" : ": " + failure_));
+    }
   }
   auto reply = nlohmann::json::parse(buffer_.substr(0, newline), nullptr, false);
   buffer_.erase(0, newline + 1);

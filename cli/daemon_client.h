@@ -50,6 +50,7 @@ class DaemonClient {
   std::string where_;  // the socket path or the remote address, for messages
   Tls* tls_ = nullptr;
   std::string buffer_;
+  std::string failure_;  // why the last TLS read failed, when OpenSSL said
   int next_id_ = 1;
 };
 

@@ -580,8 +580,10 @@ TEST_CASE("vigil CLI over TLS: status, alerts list and incidents list through --
   const auto forged = rogue.issue("forged", "lan", "responders");
   r = vigil::test::run_vigil({"--connect", address, "--cert", forged.cert, "--key", forged.key, "--ca",
                               f.ca.ca_cert(), "status"});
+  INFO(r.err);
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("vigild at " + address) != std::string::npos);
+  CHECK(r.err.find("alert") != std::string::npos);  // OpenSSL's reason: the daemon's TLS alert
 
   // admin backup over TLS: vigild writes the copy on its side; only the admin certificate may.
   const std::string copy = f.dir.file("backup");
