@@ -518,7 +518,25 @@ TEST_CASE("control: connections over control.max_connections are closed at once 
     if (!status.contains("result")) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   CHECK(status["result"]["caller"]["role"] == "admin");
-  CHECK(vigil::test::read_file(f.log()).find("control.max_connections") != std::string::npos);
+  const std::string log = vigil::test::read_file(f.log());
+  CHECK(log.find("control TLS: refused 127.0.0.1:") != std::string::npos);
+  CHECK(log.find("4 connections already open (control.max_connections)") != std::string::npos);
+
+  // The Unix socket has its own cap of the same size; a full socket leaves TLS callers unaffected.
+  {
+    std::vector<std::unique_ptr<ControlClient>> held;
+    for (int i = 0; i < 4; ++i) {
+      held.push_back(std::make_unique<ControlClient>(f.socket()));
+      REQUIRE(held.back()->call("status").contains("result"));
+    }
+    ControlClient fifth(f.socket());
+    CHECK_FALSE(fifth.call("status").contains("result"));
+    auto tls = f.connect_as(f.auditor);
+    CHECK(tls->call("status")["result"]["caller"]["role"] == "auditor");
+    for (auto& client : held) CHECK(client->call("status").contains("result"));
+  }
+  CHECK(vigil::test::read_file(f.log()).find("control socket: refused a caller: 4 connections already open") !=
+        std::string::npos);
   CHECK(daemon.stop() == 0);
 }
 
