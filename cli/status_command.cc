@@ -46,6 +46,27 @@ int run_status(const StatusOptions& options) {
     if (!sensor.value("running", true)) std::cout << ", STOPPED: " << sensor.value("failure", "");
     std::cout << "\n";
   }
+  // The sensor link (daemon/link): this daemon as a sensor shipping to a central one, or as the central.
+  if (const auto& link = s.value("link", nlohmann::json::object()); link.value("mode", "") == "sensor") {
+    std::cout << "link:       sensor -> " << link.value("central", "") << ", "
+              << (link.value("connected", false) ? "connected" : "NOT connected") << ", "
+              << link.value("spool_batches", 0) << " batches (" << link.value("spool_bytes", 0)
+              << " bytes) spooled, last ack " << link.value("last_acked_seq", 0) << ", "
+              << link.value("events_dropped", 0) << " events dropped";
+    if (!link.value("connected", false) && !link.value("last_error", "").empty()) {
+      std::cout << "; " << link["last_error"].get<std::string>();
+    }
+    std::cout << "\n";
+  } else if (link.value("mode", "") == "central") {
+    std::cout << "link:       central on " << link.value("listen", "") << ", " << link.value("refused", 0)
+              << " refused, " << link.value("malformed_frames", 0) << " malformed frames\n";
+    for (const auto& sensor : link.value("sensors", nlohmann::json::array())) {
+      std::cout << "  sensor " << sensor.value("name", "") << " from " << sensor.value("address", "") << ": "
+                << (sensor.value("connected", false) ? "connected" : "disconnected") << ", last batch "
+                << sensor.value("last_batch_seq", 0) << ", " << sensor.value("batches", 0) << " batches, "
+                << sensor.value("duplicate_batches", 0) << " duplicates\n";
+    }
+  }
   return kExitOk;
 }
 

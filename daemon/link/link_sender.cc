@@ -88,6 +88,10 @@ void LinkSender::consume(Event event) {
     std::lock_guard lock(pending_mutex_);
     ++events_received_;
     if (event.type == EventType::alert) ++alerts_received_;
+    if (pending_.size() >= kMaxPending) {
+      ++pending_drops_;
+      return;
+    }
     pending_.push_back(std::move(event));
     if (pending_.size() >= config_.batch_events && !flush_posted_) post_flush = flush_posted_ = true;
   }
@@ -257,10 +261,12 @@ void LinkSender::publish() {
 nlohmann::json LinkSender::status() const {
   uint64_t received = 0;
   uint64_t alerts = 0;
+  uint64_t pending_drops = 0;
   {
     std::lock_guard lock(pending_mutex_);
     received = events_received_;
     alerts = alerts_received_;
+    pending_drops = pending_drops_;
   }
   std::lock_guard lock(figures_mutex_);
   const Figures& f = figures_;
@@ -275,9 +281,9 @@ nlohmann::json LinkSender::status() const {
           {"batches_acked", f.batches_acked},
           {"events_received", received},
           {"alerts_received", alerts},
-          {"pending_events", received - f.events_spooled - f.events_dropped},
+          {"pending_events", received - pending_drops - f.events_spooled - f.events_dropped},
           {"events_spooled", f.events_spooled},
-          {"events_dropped", f.events_dropped},
+          {"events_dropped", f.events_dropped + pending_drops},
           {"connects", f.connects},
           {"last_error", f.last_error}};
 }

@@ -44,6 +44,9 @@ class LinkSender final : public EventSink {
   // Unacknowledged batches stay in the spool for the next start.
   void stop();
 
+  // Events waiting for their batch beyond this (the io thread is stuck on a slow disk) are dropped
+  // and counted: capture must never wait.
+  static constexpr size_t kMaxPending = 1u << 20;
   void consume(Event event) override;
   // {mode, central, connected, spool_batches, spool_bytes, last_acked_seq, next_seq, pending_events
   // (received, not yet in the spool), ...}
@@ -83,6 +86,7 @@ class LinkSender final : public EventSink {
   bool flush_posted_ = false;   // under pending_mutex_
   uint64_t events_received_ = 0;  // under pending_mutex_
   uint64_t alerts_received_ = 0;  // under pending_mutex_
+  uint64_t pending_drops_ = 0;    // under pending_mutex_
 
   struct Figures {
     bool connected = false;

@@ -423,6 +423,12 @@ TEST_CASE("vigild central: a batch is acknowledged once stored, a resent one is 
   CHECK(link["sensors"][0]["duplicate_batches"] == 1);
   const std::string log = test::read_file(dir.file("vigild.log"));
   CHECK(log.find("malformed link frame") != std::string::npos);
+  const auto shown = test::run_command({VIGIL_CLI, "status", "--socket", dir.file("control.sock")});
+  CHECK(shown.exit_code == 0);
+  CHECK(shown.out.find("link:       central on 127.0.0.1:" + std::to_string(port) + ", 0 refused, 2 malformed") !=
+        std::string::npos);
+  CHECK(shown.out.find("sensor wan-sensor-01 from 127.0.0.1:") != std::string::npos);
+  CHECK(shown.out.find("connected, last batch 3, 3 batches, 1 duplicates") != std::string::npos);
   CHECK(daemon.stop() == 0);
 }
 
@@ -499,6 +505,9 @@ TEST_CASE("vigild sensor: a sensor-only daemon with another CA's certificate is 
   const json link = sensor_client.call("status")["result"]["link"];
   CHECK(link["mode"] == "sensor");
   CHECK(link["connected"] == false);
+  const auto shown = test::run_command({VIGIL_CLI, "status", "--socket", dir.file("sensor/control.sock")});
+  CHECK(shown.out.find("link:       sensor -> 127.0.0.1:" + std::to_string(port) + ", NOT connected") !=
+        std::string::npos);
   CHECK(test::read_file(dir.file("central/vigild.log")).find("sensor link: refused 127.0.0.1:") != std::string::npos);
   CHECK(sensor.stop() == 0);
   CHECK(central.stop() == 0);
