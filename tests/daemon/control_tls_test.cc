@@ -388,7 +388,7 @@ TEST_CASE("control over TLS: each certificate gets its role, is refused the rest
   CHECK(daemon.stop() == 0);
 }
 
-TEST_CASE("control over TLS: no certificate or one from another CA fails the handshake, logged; others go on",
+TEST_CASE("control over TLS: no certificate or one from another CA fails the handshake, logged, others go on",
           "[daemon][control][tls][integration]") {
   TlsFixture f;
   DaemonProcess daemon(f.config(), f.socket(), f.log());
@@ -422,7 +422,7 @@ TEST_CASE("control over TLS: no certificate or one from another CA fails the han
   CHECK(daemon.stop() == 0);
 }
 
-TEST_CASE("control over TLS: malformed, oversized, abandoned and half-open connections; the daemon keeps serving",
+TEST_CASE("control over TLS: malformed, oversized, abandoned and half-open connections: the daemon keeps serving",
           "[daemon][control][tls][integration]") {
   TlsFixture f;
   DaemonProcess daemon(f.config(), f.socket(), f.log());
@@ -493,7 +493,7 @@ TEST_CASE("control over TLS: malformed, oversized, abandoned and half-open conne
   CHECK(daemon.stop() == 0);
 }
 
-TEST_CASE("control: connections over control.max_connections are closed at once and logged; the others are served",
+TEST_CASE("control: connections over control.max_connections are closed at once and logged, the others served",
           "[daemon][control][tls][integration]") {
   TlsFixture f(4);
   DaemonProcess daemon(f.config(), f.socket(), f.log());
