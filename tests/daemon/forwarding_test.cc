@@ -229,9 +229,91 @@ TEST_CASE("forwarders: live incidents reach a syslog collector and an EVE file, 
   }
   REQUIRE(t::eventually([&] { return any_contains(collector->messages(), second_id); }));
   REQUIRE(t::eventually([&] { return client.call("status")["result"]["forwarders"][0]["backlog"] == 0; }));
+
+  // Spooled records outlive the daemon: the collector goes away, fwd-one's incident changes, vigild
+  // stops with the change spooled; the collector returns, and the restarted daemon delivers it.
+  const auto first_count = [&] {
+    size_t n = 0;
+    for (const auto& message : collector->messages()) n += message.find(first_id) != std::string::npos;
+    return n;
+  };
+  const size_t before_restart = first_count();
+  {
+    InNetns inside(net->ns_b());
+    collector->stop();
+  }
+  live.send("VIGIL-FWD-ONE");
+  REQUIRE(t::eventually([&] { return client.call("status")["result"]["forwarders"][0]["backlog"].get<int>() >= 1; }));
+  CHECK(live.daemon->stop() == 0);
+  {
+    InNetns inside(net->ns_b());
+    collector->start(collector->port());
+  }
+  live.start();
+  REQUIRE(live.daemon->started());
+  t::ControlClient again(live.dir.file("control.sock"));
+  REQUIRE(t::eventually([&] { return first_count() > before_restart; }));
+  REQUIRE(t::eventually([&] { return again.call("status")["result"]["forwarders"][0]["backlog"] == 0; }));
   CHECK(live.daemon->stop() == 0);
   {
     InNetns inside(net->ns_b());
     collector.reset();
   }
+}
+
+TEST_CASE("forwarders: a serious incident becomes a STIX bundle in the outbox; the sender's acceptance is its "
+          "initial report, audited",
+          "[daemon][forwarding][live][root][integration]") {
+  if (::geteuid() != 0) {
+    WARN("live capture needs root (CI runs as root): skipped");
+    return;
+  }
+  // Critical: the default policy starts the report clock for it. The sender prints its receipt.
+  t::LiveDaemon live("alert udp any any -> any 9999 (msg:\"stix\"; content:\"VIGIL-STIX\"; sid:9999953; rev:1;)\n",
+                     {{"stix.yml", "id: stix-critical\ntitle: \"stix {src_ip}\"\ntype: single\n"
+                                   "match: {event_type: alert, alert.signature_id: 9999953}\n"
+                                   "group_by: [src_ip]\nseverity: critical\n"}},
+                     "forwarders:\n"
+                     "  - {name: ncsc, type: stix_outbox, outbox: outbox, sender: [/bin/echo, NCSC-RECEIPT],"
+                     " organisation: Test SOC}\n"
+                     "forwarding: {interval: 100ms}\n");
+  INFO(live.log());
+  REQUIRE(live.daemon->started());
+  t::ControlClient client(live.dir.file("control.sock"));
+  live.send("VIGIL-STIX");
+  json incident;
+  REQUIRE(t::eventually([&] {
+    const json listed = client.call("incidents.list");
+    if (listed["result"]["incidents"].empty()) return false;
+    incident = listed["result"]["incidents"][0];
+    return incident["report"].contains("initial_sent") && !incident["report"]["initial_sent"].is_null();
+  }));
+  INFO(incident.dump());
+  const std::string id = incident["id"];
+  CHECK_THAT(incident["report"]["receipts"][0].get<std::string>(), Catch::Contains("NCSC-RECEIPT"));
+  // The bundle is in the outbox and names the incident.
+  size_t bundles = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(live.dir.file("outbox"))) {
+    const json bundle = json::parse(t::read_file(entry.path().string()));
+    CHECK(bundle["type"] == "bundle");
+    CHECK_THAT(bundle.dump(), Catch::Contains(id));
+    ++bundles;
+  }
+  CHECK(bundles == 1);
+  // Recorded by vigild on the audit chain, and a later match does not send the report again.
+  bool audited = false;
+  const json audit = client.call("audit.list");
+  for (const auto& entry : audit["result"]["entries"]) {
+    audited = audited || (entry["action"] == "incidents.report_sent" && entry["actor"] == "vigild" &&
+                          entry["detail"]["params"]["id"] == id);
+  }
+  CHECK(audited);
+  live.send("VIGIL-STIX");
+  REQUIRE(t::eventually([&] {
+    const json listed = client.call("incidents.list");
+    return listed["result"]["incidents"][0]["event_count"] == 2;
+  }));
+  REQUIRE(t::eventually([&] { return client.call("status")["result"]["forwarders"][0]["backlog"] == 0; }));
+  CHECK(client.call("status")["result"]["forwarders"][0]["delivered"] == 1);
+  CHECK(live.daemon->stop() == 0);
 }
