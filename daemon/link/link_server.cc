@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
 #include <array>
@@ -22,6 +23,8 @@ namespace {
 // A pipeline that is this many batches behind for one sensor stops reading from it (TCP then slows
 // the sensor down) instead of queueing without bound.
 constexpr int kMaxBatchesInFlight = 16;
+// A peer that connects and never completes the handshake would hold its socket for ever.
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
 // The CN of an RFC 2253 subject line ("CN=wan-sensor,OU=x,O=y"); "" when it has none.
 std::string common_name(const std::string& subject) {
@@ -53,13 +56,19 @@ std::string describe(const tcp::endpoint& endpoint) {
 class LinkServer::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(LinkServer& server, tcp::socket socket)
-      : server_(server), stream_(std::move(socket), *server.tls_) {
+      : server_(server), stream_(std::move(socket), *server.tls_), handshake_timer_(stream_.get_executor()) {
     boost::system::error_code ec;
     const auto remote = stream_.lowest_layer().remote_endpoint(ec);
     peer_ = ec ? "an unknown peer" : describe(remote);
   }
 
   void start() {
+    handshake_timer_.expires_after(kHandshakeTimeout);
+    handshake_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->closed_ || !self->name_.empty()) return;
+      self->refuse("no TLS handshake within " + std::to_string(kHandshakeTimeout.count()) + " s");
+    });
     stream_.async_handshake(asio::ssl::stream_base::server,
                             [self = shared_from_this()](const boost::system::error_code& ec) { self->on_handshake(ec); });
   }
@@ -78,6 +87,7 @@ class LinkServer::Session : public std::enable_shared_from_this<Session> {
 
  private:
   void on_handshake(const boost::system::error_code& ec) {
+    handshake_timer_.cancel();
     if (closed_) return;
     if (ec) {
       std::string reason = ec.message();
@@ -215,6 +225,7 @@ class LinkServer::Session : public std::enable_shared_from_this<Session> {
 
   LinkServer& server_;
   asio::ssl::stream<tcp::socket> stream_;
+  asio::steady_timer handshake_timer_;
   std::string peer_;
   std::string name_;
   std::array<uint8_t, kLinkHeaderBytes> header_{};
