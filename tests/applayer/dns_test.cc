@@ -75,14 +75,14 @@ TEST_CASE("dns: malformed messages and compression loops are anomalies, not cras
   REQUIRE(handler.transactions.size() == 1);
   CHECK(handler.transactions[0].get(BufferId::dns_query) == "www.example.com");
 
-  // An answer whose name points at itself, and one whose pointer goes forward.
-  std::string loop("\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x03www\x00\x00\x01\x00\x01\xc0\x1d", 29);
+  // An answer whose name (at offset 21) is a pointer to itself.
+  std::string loop("\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x03www\x00\x00\x01\x00\x01\xc0\x15", 23);
   loop.append("\x00\x01\x00\x01\x00\x00\x00\x10\x00\x04\x01\x02\x03\x04", 14);
   flow.on_datagram(Direction::to_client, loop, handler);
   std::string self_question("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c\x00\x01\x00\x01", 18);
   flow.on_datagram(Direction::to_server, self_question, handler);
   flow.on_datagram(Direction::to_server, std::string("\x12\x34\x01", 3), handler);
-  CHECK(handler.anomalies.size() >= 2);
+  CHECK(std::count(handler.anomalies.begin(), handler.anomalies.end(), "dns:dns.truncated") == 1);
   CHECK(std::count(handler.anomalies.begin(), handler.anomalies.end(), "dns:dns.malformed_data") >= 2);
   CHECK(flow.memory() < 4096);
 }
