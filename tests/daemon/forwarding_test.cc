@@ -261,7 +261,7 @@ TEST_CASE("forwarders: live incidents reach a syslog collector and an EVE file, 
   }
 }
 
-TEST_CASE("forwarders: a serious incident becomes a STIX bundle in the outbox; the sender's acceptance is its "
+TEST_CASE("forwarders: a serious incident becomes a STIX bundle in the outbox, the sender's acceptance its "
           "initial report, audited",
           "[daemon][forwarding][live][root][integration]") {
   if (::geteuid() != 0) {

@@ -47,7 +47,7 @@ TEST_CASE("correlation.reload is for admins only", "[daemon][reload][roles]") {
   }
 }
 
-TEST_CASE("correlation.reload and SIGHUP swap correlation rules under a live sensor; a broken set keeps the old",
+TEST_CASE("correlation.reload and SIGHUP swap correlation rules under a live sensor and a broken set keeps the old",
           "[daemon][reload][live][root][integration]") {
   if (::geteuid() != 0) {
     WARN("live capture needs root (CI runs as root): skipped");
@@ -120,7 +120,7 @@ TEST_CASE("correlation.reload and SIGHUP swap correlation rules under a live sen
   CHECK(live.daemon->stop() == 0);
 }
 
-TEST_CASE("rules.reload again and again under live traffic loses no packet; a broken set leaves the old one alerting",
+TEST_CASE("rules.reload again and again under live traffic loses no packet and a broken set leaves the old one alerting",
           "[daemon][reload][live][root][integration]") {
   if (::geteuid() != 0) {
     WARN("live capture needs root (CI runs as root): skipped");

@@ -99,7 +99,7 @@ TEST_CASE("posting lists keyed by their first event only (before the hash) still
   CHECK(run(*store, query) == std::vector<uint64_t>{3, 2, 1});
 }
 
-TEST_CASE("a damaged event index key fails that query with a corruption error; other queries still answer",
+TEST_CASE("a damaged event index key fails that query with a corruption error and other queries still answer",
           "[storage][index]") {
   TempDir tmp;
   {
