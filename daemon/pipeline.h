@@ -70,6 +70,8 @@ class Pipeline final : public EventSink {
   void consume_remote(RemoteBatch batch);
   // The state key of a link's cursor (the last batch seq stored from it).
   static std::string link_cursor_key(const std::string& link);
+  // The last batch seq stored from `link` (0: none), as the store has it; any thread.
+  Result<uint64_t> stored_link_cursor(const std::string& link);
   PipelineStats stats() const;
 
   // Also told (on the pipeline thread) of every incident the correlator writes: the forwarders'

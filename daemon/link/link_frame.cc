@@ -64,6 +64,12 @@ std::string encode_link_ack(uint64_t seq) {
   return frame(LinkFrameType::ack, body);
 }
 
+std::string encode_link_hello(uint64_t cursor) {
+  std::string body;
+  put_be(body, cursor, 8);
+  return frame(LinkFrameType::hello, body);
+}
+
 Result<uint32_t> decode_link_header(std::span<const uint8_t> header, uint32_t max_frame_bytes) {
   Cursor in(header);
   uint64_t length = 0;
@@ -83,6 +89,11 @@ Result<LinkFrame> decode_link_frame(std::span<const uint8_t> bytes) {
     LinkAck ack;
     if (!in.read(ack.seq, 8) || in.left() != 0) return malformed("an ack is 8 bytes");
     return LinkFrame(ack);
+  }
+  if (type == static_cast<uint8_t>(LinkFrameType::hello)) {
+    LinkHello hello;
+    if (!in.read(hello.cursor, 8) || in.left() != 0) return malformed("a hello is 8 bytes");
+    return LinkFrame(hello);
   }
   if (type != static_cast<uint8_t>(LinkFrameType::batch)) return malformed("unknown frame type " + std::to_string(type));
   LinkBatch batch;

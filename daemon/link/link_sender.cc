@@ -168,17 +168,29 @@ void LinkSender::on_tcp_connected(const std::shared_ptr<Connection>& connection,
 }
 
 void LinkSender::on_connected(const std::shared_ptr<Connection>& connection) {
-  connection->ready = true;
-  connection->last_sent = spool_->last_acked();  // resend everything not acknowledged, in order
   backoff_ms_ = 100;
-  spdlog::info("sensor link: connected to {}, {} batches to send", config_.central, spool_->batches());
   {
     std::lock_guard lock(figures_mutex_);
     figures_.connected = true;
     ++figures_.connects;
     figures_.last_error.clear();
   }
-  read_frame(connection);
+  read_frame(connection);  // nothing is sent before the central's hello
+}
+
+void LinkSender::on_hello(const std::shared_ptr<Connection>& connection, uint64_t cursor) {
+  const uint64_t reached = spool_->next_seq() - 1;
+  auto renumbered = spool_->renumber_after(cursor);
+  if (!renumbered) return drop(connection, renumbered.error().message);
+  if (reached < cursor) {
+    spdlog::warn("sensor link: {} has stored batches up to {} from this sensor but the spool {} only numbered "
+                 "up to {} (was it deleted?): {} unsent batches renumbered from {}",
+                 config_.central, cursor, config_.spool_dir, reached, *renumbered, cursor + 1);
+  }
+  connection->ready = true;
+  connection->last_sent = spool_->last_acked();  // resend everything not acknowledged, in order
+  spdlog::info("sensor link: connected to {}, {} batches to send", config_.central, spool_->batches());
+  publish();
   send_next(connection);
 }
 
@@ -220,8 +232,14 @@ void LinkSender::on_frame(const std::shared_ptr<Connection>& connection, const b
   if (ec) return drop(connection, "connection to " + config_.central + " lost: " + ec.message());
   auto frame = decode_link_frame(connection->body);
   if (!frame) return drop(connection, frame.error().message);
+  if (const auto* hello = std::get_if<LinkHello>(&*frame); hello != nullptr && !connection->ready) {
+    on_hello(connection, hello->cursor);
+    return read_frame(connection);
+  }
   const auto* ack = std::get_if<LinkAck>(&*frame);
-  if (ack == nullptr) return drop(connection, "the central daemon sent a batch, not an ack");
+  if (ack == nullptr || !connection->ready) {
+    return drop(connection, "the central daemon sent an unexpected frame (not a hello first, then acks)");
+  }
   if (auto done = spool_->acknowledge(ack->seq); !done) spdlog::error("sensor link: {}", done.error().message);
   {
     std::lock_guard lock(figures_mutex_);

@@ -2,9 +2,10 @@
 // here instead of to a Pipeline. Events are batched (link.batch_events, or link.batch_interval after the
 // batch began), each batch gets the next batch seq and is written durably to the LinkSpool before it is
 // sent over mutually authenticated TLS to the central daemon; a batch leaves the spool when the central
-// acknowledges it (after it is durable there). On any error the connection is dropped and remade with
-// exponential backoff (100 ms doubling up to link.max_backoff); every unacknowledged batch is then
-// resent in order.
+// acknowledges it (after it is durable there). The central first says which batch it stored last from
+// this sensor (hello): a spool that never numbered that far was replaced, and its batches are
+// renumbered. On any error the connection is dropped and remade with exponential backoff (100 ms
+// doubling up to link.max_backoff); every unacknowledged batch is then resent in order.
 // Thread contract: consume() and status() from any thread; start()/stop() from the owner. Everything
 // else runs on the sender's own io thread.
 #pragma once
@@ -62,6 +63,7 @@ class LinkSender final : public EventSink {
   void connect();
   void on_tcp_connected(const std::shared_ptr<Connection>& connection, const boost::system::error_code& ec);
   void on_connected(const std::shared_ptr<Connection>& connection);
+  void on_hello(const std::shared_ptr<Connection>& connection, uint64_t cursor);
   void send_next(const std::shared_ptr<Connection>& connection);
   void read_frame(const std::shared_ptr<Connection>& connection);
   void on_frame(const std::shared_ptr<Connection>& connection, const boost::system::error_code& ec);

@@ -106,6 +106,13 @@ class LinkServer::Session : public std::enable_shared_from_this<Session> {
       figures.address = peer_;
     }
     spdlog::info("sensor link: sensor {} connected from {}", name_, peer_);
+    auto cursor = server_.pipeline_.stored_link_cursor(name_);
+    if (!cursor) {
+      spdlog::error("sensor link: sensor {}: {}", name_, cursor.error().message);
+      return close();
+    }
+    acks_.push_back(encode_link_hello(*cursor));
+    write_acks();
     read_header();
   }
 

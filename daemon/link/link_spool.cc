@@ -142,6 +142,34 @@ Result<void> LinkSpool::acknowledge(uint64_t seq) {
   return ok();
 }
 
+Result<size_t> LinkSpool::renumber_after(uint64_t cursor) {
+  if (last_seq_ >= cursor) return size_t{0};
+  constexpr size_t kSeqOffset = 5;  // BE32 length, type, then the batch seq (link_frame.h)
+  std::map<uint64_t, uint64_t> renumbered;
+  uint64_t next = cursor;
+  for (const auto& [seq, size] : sizes_) {
+    auto frame = read(seq);
+    if (!frame) return fail(frame.error());
+    if (frame->size() < kSeqOffset + 8) {
+      return fail(ErrorCode::corrupt_data, "link spool: batch " + std::to_string(seq) + " is too short");
+    }
+    ++next;
+    for (int i = 0; i < 8; ++i) (*frame)[kSeqOffset + i] = static_cast<char>((next >> (8 * (7 - i))) & 0xff);
+    if (auto written = write_durably(file_of(next), *frame); !written) return fail(written.error());
+    renumbered[next] = size;
+  }
+  if (auto written = write_durably(dir_ / kAckedFile, std::to_string(cursor) + "\n"); !written) return fail(written.error());
+  for (const auto& [seq, size] : sizes_) {
+    std::error_code ec;
+    std::filesystem::remove(file_of(seq), ec);  // at or under `acked` now: a leftover goes at the next open
+  }
+  const size_t count = renumbered.size();
+  sizes_ = std::move(renumbered);
+  acked_ = cursor;
+  last_seq_ = next;
+  return count;
+}
+
 uint64_t LinkSpool::next_after(uint64_t seq) const {
   auto it = sizes_.upper_bound(seq);
   return it == sizes_.end() ? 0 : it->first;

@@ -31,6 +31,12 @@ class LinkSpool {
   Result<std::string> read(uint64_t seq) const;
   // Everything up to and including `seq` is acknowledged: recorded, then its files removed.
   Result<void> acknowledge(uint64_t seq);
+  // The central has stored batches up to `cursor` from this sensor, yet this spool never numbered
+  // that far: it was deleted or replaced. Its unacknowledged batches would be dropped there as
+  // duplicates, so they are renumbered from cursor + 1 (new files first, then `acked`, then the old
+  // files go; a crash in between resends a batch under both numbers, never loses one). Returns how
+  // many batches were renumbered; 0 when the spool is not behind.
+  Result<size_t> renumber_after(uint64_t cursor);
   // The first spooled batch after `seq`, or 0.
   uint64_t next_after(uint64_t seq) const;
 

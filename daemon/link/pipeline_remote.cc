@@ -23,26 +23,29 @@ void Pipeline::consume_remote(RemoteBatch batch) {
   wake_.notify_one();
 }
 
+Result<uint64_t> Pipeline::stored_link_cursor(const std::string& link) {
+  auto saved = store_.get_state(link_cursor_key(link));
+  if (!saved) return fail(saved.error().with_context("reading the sensor link cursor of " + link));
+  uint64_t value = 0;
+  if (*saved) {
+    const std::string& text = **saved;
+    auto parsed = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (parsed.ec != std::errc() || parsed.ptr != text.data() + text.size()) {
+      return fail(ErrorCode::corrupt_data, "stored sensor link cursor of " + link + " '" + text + "' is not a number");
+    }
+  }
+  return value;
+}
+
 void Pipeline::process_remote(RemoteBatch& batch) {
   auto cursor = link_cursors_.find(batch.link);
   if (cursor == link_cursors_.end()) {
-    auto saved = store_.get_state(link_cursor_key(batch.link));
-    if (!saved) {
-      note_error("reading the sensor link cursor of " + batch.link, saved.error());
-      return batch.done(fail(saved.error()));
+    auto stored = stored_link_cursor(batch.link);
+    if (!stored) {
+      note_error("sensor link", stored.error());
+      return batch.done(fail(stored.error()));
     }
-    uint64_t value = 0;
-    if (*saved) {
-      const std::string& text = **saved;
-      auto parsed = std::from_chars(text.data(), text.data() + text.size(), value);
-      if (parsed.ec != std::errc() || parsed.ptr != text.data() + text.size()) {
-        Error error{ErrorCode::corrupt_data, "stored sensor link cursor of " + batch.link + " '" + text +
-                                                 "' is not a number"};
-        note_error("sensor link", error);
-        return batch.done(fail(error));
-      }
-    }
-    cursor = link_cursors_.emplace(batch.link, value).first;
+    cursor = link_cursors_.emplace(batch.link, *stored).first;
   }
   if (batch.seq <= cursor->second) return batch.done(false);  // stored before; the ack was lost
 

@@ -192,6 +192,28 @@ TEST_CASE("link spool: batches survive a reopen until acknowledged, and numbers 
   CHECK((*spool)->next_seq() == 4);  // every file is gone; the acknowledged seq still counts
 }
 
+TEST_CASE("link spool: a replaced spool renumbers its batches after what the central stored", "[daemon][link]") {
+  test::TempDir dir;
+  const std::string path = dir.file("spool");
+  auto spool = LinkSpool::open(path, 1 << 20);
+  REQUIRE(spool);
+  REQUIRE((*spool)->append(encode_link_batch(1, std::vector<Event>{link_alert(1)})));
+  REQUIRE((*spool)->append(encode_link_batch(2, std::vector<Event>{link_alert(2)})));
+  CHECK((*spool)->renumber_after(2).value() == 0);  // not behind: nothing changes
+  CHECK((*spool)->renumber_after(40).value() == 2);  // the central stored up to 40 from a spool before this one
+  CHECK((*spool)->last_acked() == 40);
+  CHECK((*spool)->next_after(40) == 41);
+  spool = LinkSpool::open(path, 1 << 20);  // on disk, not just in memory
+  REQUIRE(spool);
+  CHECK((*spool)->batches() == 2);
+  CHECK((*spool)->next_seq() == 43);
+  const std::string frame = (*spool)->read(42).value();
+  auto decoded = decode_link_frame(bytes(frame).subspan(kLinkHeaderBytes));
+  REQUIRE(decoded);
+  CHECK(std::get<LinkBatch>(*decoded).seq == 42);
+  CHECK(std::get<LinkBatch>(*decoded).events.at(0).payload == "VIGIL-LINK 2");
+}
+
 TEST_CASE("link spool: a full spool refuses a batch and keeps what it has", "[daemon][link]") {
   test::TempDir dir;
   auto spool = LinkSpool::open(dir.file("spool"), 10);
@@ -310,8 +332,23 @@ class TestPeer {
     asio::write(*stream_, asio::buffer(frame), ec);
     return !ec;
   }
-  // The next ack's seq; nullopt when the central closed the connection (or refused us).
+  // The central's first frame: the last batch seq it stored from this sensor.
+  std::optional<uint64_t> hello() {
+    auto frame = read_frame();
+    if (!frame || !std::holds_alternative<LinkHello>(*frame)) return std::nullopt;
+    return std::get<LinkHello>(*frame).cursor;
+  }
+  // The next ack's seq (after the hello, if that was not read yet); nullopt when the central closed
+  // the connection (or refused us).
   std::optional<uint64_t> read_ack() {
+    auto frame = read_frame();
+    if (frame && std::holds_alternative<LinkHello>(*frame)) frame = read_frame();
+    if (!frame || !std::holds_alternative<LinkAck>(*frame)) return std::nullopt;
+    return std::get<LinkAck>(*frame).seq;
+  }
+
+ private:
+  std::optional<LinkFrame> read_frame() {
     std::array<uint8_t, kLinkHeaderBytes> header{};
     boost::system::error_code ec;
     asio::read(*stream_, asio::buffer(header), ec);
@@ -322,11 +359,10 @@ class TestPeer {
     asio::read(*stream_, asio::buffer(body), ec);
     if (ec) return std::nullopt;
     auto frame = decode_link_frame(body);
-    if (!frame || !std::holds_alternative<LinkAck>(*frame)) return std::nullopt;
-    return std::get<LinkAck>(*frame).seq;
+    if (!frame) return std::nullopt;
+    return std::move(*frame);
   }
 
- private:
   asio::io_context io_;
   std::shared_ptr<asio::ssl::context> tls_;
   std::unique_ptr<asio::ssl::stream<tcp::socket>> stream_;
@@ -378,6 +414,7 @@ TEST_CASE("vigild central: a batch is acknowledged once stored, a resent one is 
   {
     TestPeer peer(port, files);
     REQUIRE(peer.handshake_ok());
+    CHECK(peer.hello() == std::optional<uint64_t>(0));  // nothing stored from this sensor yet
     REQUIRE(peer.send(encode_link_batch(1, std::vector<Event>{link_alert(1), link_alert(2)})));
     CHECK(peer.read_ack() == std::optional<uint64_t>(1));
     // Acknowledged means stored: the alerts are there the moment the ack is.
@@ -409,6 +446,7 @@ TEST_CASE("vigild central: a batch is acknowledged once stored, a resent one is 
   // Still serving: the next connection's batch is stored.
   TestPeer peer(port, files);
   REQUIRE(peer.handshake_ok());
+  CHECK(peer.hello() == std::optional<uint64_t>(2));  // what it stored survives the connections
   REQUIRE(peer.send(encode_link_batch(3, std::vector<Event>{link_alert(4)})));
   CHECK(peer.read_ack() == std::optional<uint64_t>(3));
   CHECK(link_alerts(client).size() == 4);
@@ -597,6 +635,8 @@ class LinkedPair {
       params["cursor"] = page["next_cursor"];
     }
   }
+  void remove_spool() { std::filesystem::remove_all(dir_.file("sensor/data/link-spool")); }
+  std::string sensor_log() const { return dir_.file("sensor/vigild.log"); }
   std::string logs() {
     return "central:\n" + test::read_file(dir_.file("central/vigild.log")) + "\nsensor:\n" +
            test::read_file(dir_.file("sensor/vigild.log"));
@@ -642,6 +682,39 @@ TEST_CASE("vigild sensor link: a sensor-only daemon's live alerts reach the cent
   CHECK(central["sensors"][0]["name"] == "edge-link-01");
   CHECK(central["sensors"][0]["connected"] == true);
   CHECK(central["sensors"][0]["last_batch_seq"] >= 1);
+  CHECK(pair.sensor().stop() == 0);
+  CHECK(pair.central().stop() == 0);
+}
+
+TEST_CASE("vigild sensor link: a sensor whose spool was deleted still gets its new events stored",
+          "[daemon][link][live][root][integration]") {
+  if (::geteuid() != 0) {
+    WARN("live capture needs root (CI runs as root): skipped");
+    return;
+  }
+  LinkedPair pair;
+  pair.start_central();
+  pair.start_sensor();
+  int next = 0;
+  REQUIRE(eventually([&] {
+    pair.send(next++);
+    return !pair.stored_payloads().empty();
+  }));
+  REQUIRE(eventually([&] { return pair.sensor_status()["link"]["spool_batches"] == 0; }));
+  CHECK(pair.sensor().stop() == 0);
+  pair.remove_spool();  // a reinstalled sensor: batch numbers start again at 1
+  pair.start_sensor();
+  const int first_after = next;
+  const bool arrived = eventually([&] {
+    pair.send(next++);
+    const auto stored = pair.stored_payloads();
+    for (int n = first_after; n < next; ++n) {
+      if (stored.count("VIGIL-LINK " + std::to_string(n)) != 0) return true;
+    }
+    return false;
+  });
+  if (!arrived) FAIL("the events after the spool was deleted were not stored; " << pair.logs());
+  CHECK(test::read_file(pair.sensor_log()).find("renumbered") != std::string::npos);
   CHECK(pair.sensor().stop() == 0);
   CHECK(pair.central().stop() == 0);
 }
