@@ -230,7 +230,7 @@ TEST_CASE("http: a response without its request (capture began mid-flow) is the 
   CHECK(handler.transactions[0].get(BufferId::http_response_body) == "no");
 }
 
-TEST_CASE("http: a gap ends the flow's HTTP parsing; what was parsed is delivered", "[applayer][http]") {
+TEST_CASE("http: a gap ends the flow's HTTP parsing, what was parsed is delivered", "[applayer][http]") {
   AppLayerContext context;
   AppLayerFlow flow(context, Transport::tcp, 40000, 80);
   RecordingHandler handler;

@@ -56,7 +56,7 @@ void write_capture(const std::string& path, const std::vector<Bytes>& frames) {
 
 }  // namespace
 
-TEST_CASE("replay: an attack split over IP fragments alerts once; the summary counts fragments and anomalies",
+TEST_CASE("replay: an attack split over IP fragments alerts once, the summary counts fragments and anomalies",
           "[cli][replay][integration]") {
   TempDir dir;
   const std::string payload = "..............vigil-fragmented-attack...................";

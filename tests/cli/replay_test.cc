@@ -142,7 +142,7 @@ TEST_CASE("a second replay into the same data dir adds to open incidents instead
   CHECK(ssh_events(twice) > ssh_events(once));
 }
 
-TEST_CASE("a truncated capture is reported with its name; what came before is still analysed",
+TEST_CASE("a truncated capture is reported with its name, what came before is still analysed",
           "[cli][replay][badinput]") {
   TempDir dir;
   const std::string whole = read_file(kSample);

@@ -32,7 +32,7 @@ const std::string kMixedRules =
 
 }  // namespace
 
-TEST_CASE("rules lint lists each rule that does not load, then loaded and skipped counts; exit 1", "[cli][rules]") {
+TEST_CASE("rules lint lists each rule that does not load, then loaded and skipped counts, exit 1", "[cli][rules]") {
   TempDir dir;
   const std::string file = dir.file("local.rules");
   write_file(file, kMixedRules);
@@ -52,7 +52,7 @@ TEST_CASE("rules lint lists each rule that does not load, then loaded and skippe
   CHECK(lines.back() == "  1  unsupported keyword 'lua'");
 }
 
-TEST_CASE("rules lint --json gives the same facts for scripts; a clean file exits 0; a missing one 2",
+TEST_CASE("rules lint --json gives the same facts for scripts, a clean file exits 0, a missing one 2",
           "[cli][rules]") {
   TempDir dir;
   const std::string file = dir.file("local.rules");

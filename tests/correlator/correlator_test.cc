@@ -259,7 +259,7 @@ TEST_CASE("group keys escape separators inside values", "[correlator][window]") 
   CHECK(store.incidents.at(a.incident_id).title == "x,alert.signature=y");
 }
 
-TEST_CASE("value_count counts distinct values; duplicates do not count", "[correlator][window]") {
+TEST_CASE("value_count counts distinct values, duplicates do not count", "[correlator][window]") {
   FakeIncidentStore store;
   Correlator correlator(rules_from(kScan), store, {});
   std::vector<Event> events;
@@ -505,7 +505,7 @@ TEST_CASE("backward time jumps restart the windows without crashing or growing",
   REQUIRE(correlator.process(first));
 }
 
-TEST_CASE("idle group windows expire; the group cap evicts the least recently used", "[correlator][window]") {
+TEST_CASE("idle group windows expire, the group cap evicts the least recently used", "[correlator][window]") {
   FakeIncidentStore store;
   SECTION("expiry on event time") {
     Correlator correlator(rules_from(count_rule(5)), store, {});

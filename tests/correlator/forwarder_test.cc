@@ -96,7 +96,7 @@ TEST_CASE("the spool keeps records across a restart until they are acknowledged"
   CHECK(std::filesystem::file_size(dir.path() / "spool" / "records.spool") == 0);  // drained: starts over
 }
 
-TEST_CASE("a record torn by a crash is cut off; the rest survive", "[correlator][forward]") {
+TEST_CASE("a record torn by a crash is cut off, the rest survive", "[correlator][forward]") {
   TempDir dir;
   {
     auto spool = ForwardSpool::open(dir.path(), false);
@@ -164,7 +164,7 @@ TEST_CASE("syslog forwarder: spools while the collector is down, delivers after"
   CHECK(collector.receive(expected.size()) == expected);
 }
 
-TEST_CASE("EVE file forwarder: incidents as JSON lines; an unwritable file keeps them spooled",
+TEST_CASE("EVE file forwarder: incidents as JSON lines, an unwritable file keeps them spooled",
           "[correlator][forward]") {
   TempDir dir;
   auto spool = ForwardSpool::open(dir.path() / "spool", false);

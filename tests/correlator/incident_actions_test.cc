@@ -70,7 +70,7 @@ TEST_CASE("every allowed transition works and every other one is refused", "[cor
         std::vector<IncidentState>{IncidentState::acknowledged, IncidentState::investigating, IncidentState::resolved});
 }
 
-TEST_CASE("resolving needs a resolution; reopening clears it", "[correlator][lifecycle]") {
+TEST_CASE("resolving needs a resolution, reopening clears it", "[correlator][lifecycle]") {
   Incident incident = fresh();
   auto refused = change_state(incident, IncidentState::resolved, "lan", 2000);
   REQUIRE_FALSE(refused);

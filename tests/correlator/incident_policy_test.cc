@@ -111,7 +111,7 @@ TEST_CASE("policy errors name file, line and field", "[correlator][policy]") {
   CHECK_FALSE(load_incident_policy("/nonexistent/policy.yaml"));
 }
 
-TEST_CASE("an incident names the agencies it touches; criticality raises its severity", "[correlator][policy]") {
+TEST_CASE("an incident names the agencies it touches, criticality raises its severity", "[correlator][policy]") {
   IncidentPolicy p = policy();
   Incident incident = incident_on({"203.0.113.5", "10.10.5.7", "10.20.1.1"}, Severity::medium);
   classify_incident(incident, p, at(0));
@@ -151,7 +151,7 @@ TEST_CASE("the report clock: 24 h notice, 72 h full report, overdue marks", "[co
   CHECK(incident.report.detected_at == at(100));  // never moves
 }
 
-TEST_CASE("categories make an incident serious; national-security ones are due at once", "[correlator][policy]") {
+TEST_CASE("categories make an incident serious, national-security ones are due at once", "[correlator][policy]") {
   IncidentPolicy p = policy();
   Incident theft = incident_on({"203.0.113.5"}, Severity::low);
   theft.category = "data_theft";

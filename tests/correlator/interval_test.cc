@@ -62,7 +62,7 @@ double jitter_of(const std::vector<double>& starts) {
 
 }  // namespace
 
-TEST_CASE("a regular beacon raises; the same number of flows at random intervals does not", "[correlator][interval]") {
+TEST_CASE("a regular beacon raises, the same number of flows at random intervals does not", "[correlator][interval]") {
   FakeIncidentStore store;
   Correlator correlator(rules_from(kBeacon), store, {});
   uint64_t seq = 1;

@@ -87,7 +87,7 @@ TEST_CASE("a missing file is an Error", "[correlator][loader]") {
   CHECK_THAT(rules.error().message, Catch::Contains("no-such-file.yml"));
 }
 
-TEST_CASE("broken rules are reported with file, line and field; the others load", "[correlator][loader]") {
+TEST_CASE("broken rules are reported with file, line and field, the others load", "[correlator][loader]") {
   TempDir dir;
   auto file = dir.write("mixed.yml",
                         "id: good-one\n"                     // 1
@@ -216,7 +216,7 @@ TEST_CASE("duplicate rule ids are rejected across files", "[correlator][loader]"
   CHECK_THAT(error.message, Catch::Contains("duplicate") && Catch::Contains("a.yml:1"));
 }
 
-TEST_CASE("temporal rules list their member rules; problems name file, line and field", "[correlator][loader]") {
+TEST_CASE("temporal rules list their member rules, problems name file, line and field", "[correlator][loader]") {
   const std::string members =
       "id: recon\ntitle: t\ntype: value_count\nmatch: {event_type: flow}\ngroup_by: [src_ip]\ntimespan: 1m\n"
       "condition: {gte: 10, field: dest_port}\nseverity: low\ngenerate: false\n"
@@ -338,7 +338,7 @@ TEST_CASE("condition checks", "[correlator][loader]") {
   }
 }
 
-TEST_CASE("warnings: unknown keys and field names; Sigma's group-by spelling is accepted", "[correlator][loader]") {
+TEST_CASE("warnings: unknown keys and field names, Sigma's group-by spelling is accepted", "[correlator][loader]") {
   CorrelationLoadReport report;
   auto rules = parse_correlation_rules("id: w\n"
                                        "title: \"{src_ip} {no_such_field}\"\n"

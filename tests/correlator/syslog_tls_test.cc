@@ -104,7 +104,7 @@ class TlsCollector {
 
 }  // namespace
 
-TEST_CASE("syslog over TLS reaches a collector the CA vouches for; another CA is refused", "[correlator][forward][tls]") {
+TEST_CASE("syslog over TLS reaches a collector the CA vouches for, another CA is refused", "[correlator][forward][tls]") {
   TempDir dir;
   const std::string cert = (dir.path() / "collector.pem").string();
   const std::string key = (dir.path() / "collector.key").string();

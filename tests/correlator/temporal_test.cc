@@ -53,7 +53,7 @@ void exploit(Correlator& correlator, double second, const char* src) {
 
 }  // namespace
 
-TEST_CASE("temporal_ordered: scan then exploit raises one incident; members raise none", "[correlator][temporal]") {
+TEST_CASE("temporal_ordered: scan then exploit raises one incident, members raise none", "[correlator][temporal]") {
   FakeIncidentStore store;
   Correlator correlator(chain_rules("temporal_ordered"), store);
   scan(correlator, 0, "203.0.113.9");

@@ -62,7 +62,7 @@ TEST_CASE("config: broken YAML is an error naming file and line", "[daemon][conf
   CHECK(config.error().message.rfind("v.yaml:", 0) == 0);
 }
 
-TEST_CASE("config: an empty file gives the documented defaults; relative paths follow the file", "[daemon][config]") {
+TEST_CASE("config: an empty file gives the documented defaults, relative paths follow the file", "[daemon][config]") {
   std::vector<ConfigIssue> issues;
   auto config = parse_config("", "/etc/vigil/vigil.yaml", issues);
   REQUIRE(config);
@@ -110,7 +110,7 @@ TEST_CASE("config: sensors, variables and role mappings are read as written", "[
   CHECK(role_for(config->control, 0, 0) == Role::admin);
 }
 
-TEST_CASE("roles: admin may do what a responder may; the auditor only reads", "[daemon][roles]") {
+TEST_CASE("roles: admin may do what a responder may, the auditor only reads", "[daemon][roles]") {
   for (const char* method : {"incidents.ack", "incidents.assign", "incidents.resolve", "incidents.escalate"}) {
     CHECK(allowed(Role::responder, method));
     CHECK(allowed(Role::admin, method));

@@ -72,7 +72,7 @@ std::string error_message(const json& reply) {
 
 }  // namespace
 
-TEST_CASE("control API: the admin (root) works an incident; every change is in the audit chain",
+TEST_CASE("control API: the admin (root) works an incident, every change is in the audit chain",
           "[daemon][control][integration]") {
   DaemonFixture f;
   DaemonProcess daemon(f.config(), f.socket(), f.log());

@@ -142,7 +142,7 @@ TEST_CASE("stream: out-of-order segments wait for the hole, then come out in ord
   CHECK(d.stats.memory == d.options.history);
 }
 
-TEST_CASE("stream: retransmissions add nothing; overlaps keep the bytes seen first", "[sensors][stream]") {
+TEST_CASE("stream: retransmissions add nothing, overlaps keep the bytes seen first", "[sensors][stream]") {
   Direction d;
   d.add(0, "AAAA");
   d.add(0, "AAAA");  // retransmission
@@ -159,7 +159,7 @@ TEST_CASE("stream: retransmissions add nothing; overlaps keep the bytes seen fir
   }
 }
 
-TEST_CASE("stream: a hole the receiver acknowledged is a gap; data after it continues", "[sensors][stream]") {
+TEST_CASE("stream: a hole the receiver acknowledged is a gap, data after it continues", "[sensors][stream]") {
   Direction d;
   d.add(0, "before-");
   d.r.on_peer_ack(kClientIsn + 1 + 20);  // the server got bytes 0..19: 7..13 were never captured

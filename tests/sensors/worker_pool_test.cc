@@ -96,7 +96,7 @@ TEST_CASE("worker pool: the same events in the same order for 1, 2 and 3 workers
   CHECK(run(3) == one);
 }
 
-TEST_CASE("worker pool: flush() delivers a partial batch; advance_time() expires idle flows", "[sensors][workers]") {
+TEST_CASE("worker pool: flush() delivers a partial batch, advance_time() expires idle flows", "[sensors][workers]") {
   FakeEventSink sink;
   WorkerPoolOptions options;
   options.workers = 2;

@@ -27,7 +27,7 @@ std::vector<uint64_t> all(RocksStore& store, EventQuery q = {}) {
   return seqs(*events);
 }
 
-TEST_CASE("events older than their class's retention go, with their index entries; the boundary stays", "[storage]") {
+TEST_CASE("events older than their class's retention go, with their index entries, the boundary stays", "[storage]") {
   TempDir tmp;
   auto store = open_store(tmp.sub());
   const Timestamp flow_cutoff = kMidnight - 90 * kDay;
@@ -61,7 +61,7 @@ TEST_CASE("events older than their class's retention go, with their index entrie
   CHECK(raw.keys("index", "ef").size() == 2);      // src, dst of the kept flow
 }
 
-TEST_CASE("closed incidents older than their retention go; open ones stay whatever their age", "[storage]") {
+TEST_CASE("closed incidents older than their retention go, open ones stay whatever their age", "[storage]") {
   TempDir tmp;
   auto store = open_store(tmp.sub());
   const Timestamp cutoff = kMidnight - 365 * kDay;
