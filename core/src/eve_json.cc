@@ -2,6 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
+#include <stdexcept>
+#include <type_traits>
+
 namespace vigil {
 
 namespace {
@@ -32,11 +36,36 @@ void flatten(const Json& node, const std::string& prefix, std::vector<std::pair<
   }
 }
 
+// A number read into an integer field must be a whole number that fits: events come from files and
+// from remote sensors, and nlohmann's conversion of a float outside the target's range is undefined
+// behaviour (found by fuzz/link_frame_fuzz.cc). Throws; callers turn it into a parse_error.
+template <typename T>
+T checked_integer(const Json& value) {
+  if (value.is_number_unsigned()) {
+    const auto v = value.get<uint64_t>();
+    if (v > static_cast<uint64_t>(std::numeric_limits<T>::max())) throw std::out_of_range("number out of range");
+    return static_cast<T>(v);
+  }
+  if (value.is_number_integer()) {
+    const auto v = value.get<int64_t>();
+    if (v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+        (v > 0 && static_cast<uint64_t>(v) > static_cast<uint64_t>(std::numeric_limits<T>::max()))) {
+      throw std::out_of_range("number out of range");
+    }
+    return static_cast<T>(v);
+  }
+  throw std::invalid_argument("not a whole number");
+}
+
 template <typename T>
 T get_or(const Json& j, const char* key, T fallback) {
   const auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
-  return it->get<T>();
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    return checked_integer<T>(*it);
+  } else {
+    return it->get<T>();
+  }
 }
 
 Result<IpAddress> get_ip(const Json& j, const char* key) {
@@ -74,7 +103,7 @@ Result<Event> event_from_json_unchecked(std::string_view text) {
   if (j.contains("proto")) {
     const auto& proto = j.at("proto");
     if (proto.is_number()) {
-      event.proto = proto.get<uint8_t>();
+      event.proto = checked_integer<uint8_t>(proto);
     } else if (auto p = parse_proto_name(proto.get<std::string>())) {
       event.proto = *p;
     }
