@@ -22,6 +22,7 @@ class AddressIndex {
   bool empty() const { return starts_.empty(); }
   std::span<const uint32_t> lookup(const IpAddress& address) const { return lookup(to_u128(address)); }
   std::span<const uint32_t> lookup(const U128& address) const {
+    if (rules_.empty()) return {};
     // Most packet addresses are in no listed range: an IPv4 address whose /16 holds no rule's
     // address is answered from a bit instead of a binary search.
     if (address.hi == 0 && (address.lo >> 32) == 0xffff) {

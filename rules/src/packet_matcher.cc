@@ -31,6 +31,10 @@ bool flowbit_check(const FlowbitOp& op, const FlowState* state) {
 
 }  // namespace
 
+bool ports_match(const Rule& rule, const Packet& packet) {
+  return !has_ports(packet) || (rule.src_ports.contains(packet.src_port) && rule.dst_ports.contains(packet.dst_port));
+}
+
 bool header_matches(const Rule& rule, const Packet& packet) {
   if ((rule.protos & (1u << proto_class(packet.proto))) == 0) return false;
   // Ports only exist for TCP and UDP; rules on other protocols must say `any` anyway.

@@ -9,6 +9,8 @@
 namespace vigil::rules {
 
 bool header_matches(const Rule& rule, const Packet& packet);
+// The port part of header_matches, for a rule that is not `<>`.
+bool ports_match(const Rule& rule, const Packet& packet);
 // Everything but the header and the payload program.
 bool packet_keywords_match(const Rule& rule, const Packet& packet);
 // Applies the rule's set/unset/toggle flowbit commands after it matched.

@@ -10,7 +10,8 @@
 
 namespace vigil::rules {
 
-// Exact where it answers no; a yes still goes through header_matches unless covers_header.
+// Exact where it answers no; a yes still goes through header_matches (or only its port part, see
+// covers_addresses).
 struct RuleGate {
   static constexpr uint8_t kNoSet = 0xff;  // address side not checked here
   uint32_t rule = 0;  // index into the rule set's rules
@@ -21,9 +22,9 @@ struct RuleGate {
   int8_t direction : 2 = 0;    // as FlowCheck
   int8_t established : 2 = 0;  // as FlowCheck
   bool check_ports : 1 = false;  // single-range port lists, one direction only
-  // The gate checks everything header_matches does (protocol, ports, both address sides), so a
-  // rule it admits needs no header_matches.
-  bool covers_header : 1 = false;
+  // The gate checks both address sides exactly (not `<>`; each side `any` or a gate set), so a
+  // rule it admits needs at most ports_match; with check_ports too, nothing of header_matches.
+  bool covers_addresses : 1 = false;
 };
 static_assert(sizeof(RuleGate) == 16);
 

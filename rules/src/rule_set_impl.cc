@@ -120,8 +120,8 @@ void RuleSetImpl::build_gates() {
       }
       gate.src_set = set_of(rule.src);
       gate.dst_set = set_of(rule.dst);
-      gate.covers_header = gate.check_ports && (rule.src.is_any() || gate.src_set != RuleGate::kNoSet) &&
-                           (rule.dst.is_any() || gate.dst_set != RuleGate::kNoSet);
+      gate.covers_addresses = (rule.src.is_any() || gate.src_set != RuleGate::kNoSet) &&
+                              (rule.dst.is_any() || gate.dst_set != RuleGate::kNoSet);
     }
     gates_.push_back(gate);
   }

@@ -35,6 +35,11 @@ ThresholdTable::Scope threshold_scope(bool deferred) {
   return deferred ? ThresholdTable::Scope::by_flow_only : ThresholdTable::Scope::all;
 }
 
+// What of header_matches a candidate still needs after its gate admitted it.
+constexpr uint32_t kCheckNothing = 0;
+constexpr uint32_t kCheckPorts = 1;
+constexpr uint32_t kCheckHeader = 2;
+
 struct PacketGate {
   uint8_t proto_bit;
   int8_t direction;
@@ -125,13 +130,14 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
                               static_cast<int8_t>(packet.established ? 1 : -1),
                               cls == kProtoClassTcp || cls == kProtoClassUdp};
 
-  // Only rules that pass their gate become candidates, as rule index * 2 + 1 when header_matches
-  // must still run (the order stays index order). Each source list below is sorted and holds a rule
+  // Only rules that pass their gate become candidates, as rule index * 4 + what of the header is
+  // left to check (the order stays index order). Each source list below is sorted and holds a rule
   // once; only candidates gathered from two or more of them need sorting and deduplicating.
   size_t lists = 0;
   const auto admit = [&](const RuleGate& gate) {
     if (gate_admits(impl, gate, gate_input, packet, src_memo, dst_memo)) {
-      st.candidates.push_back(gate.rule << 1 | (gate.covers_header ? 0u : 1u));
+      const uint32_t left = !gate.covers_addresses ? kCheckHeader : gate.check_ports ? kCheckNothing : kCheckPorts;
+      st.candidates.push_back(gate.rule << 2 | left);
     }
   };
   const auto gather = [&](GatedRules list) {  // gates read in order
@@ -169,9 +175,12 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
 
   bool passed = false;
   for (uint32_t candidate : st.candidates) {
-    const uint32_t index = candidate >> 1;
+    const uint32_t index = candidate >> 2;
     const Rule& rule = impl.rule(index);
-    if ((candidate & 1) != 0 && !header_matches(rule, packet)) continue;
+    const uint32_t left = candidate & 3;
+    if (left == kCheckHeader ? !header_matches(rule, packet) : left == kCheckPorts && !ports_match(rule, packet)) {
+      continue;
+    }
     if (!packet_keywords_match(rule, packet)) continue;
     if (rule.stream == StreamMode::stream_only && !rule.payload.empty()) continue;  // scan_stream's
     if (!rule.payload.empty() && !st.payload.matches(rule, packet.payload)) continue;

@@ -1,0 +1,60 @@
+// Candidates are dropped by their header facts while they are gathered (RuleGate) and, when the
+// gate covered the addresses, only the ports are checked after it: every header part must still
+// decide exactly as header_matches would.
+#include <string>
+
+#include "rules_test_util.h"
+
+using namespace vigil::rules;
+using namespace vigil::rules::testing;
+
+TEST_CASE("gate: a multi-range client port list still decides when the addresses are gate sets",
+          "[rules][scanner][gate]") {
+  // Both sides are gate address sets; the source port list has two ranges, which the gate does not
+  // check: the port part of the header must still run.
+  Scanner scanner(compile_clean(
+      "alert tcp $HOME_NET [1024:2000,3000:4000] -> $EXTERNAL_NET 80 (msg:\"ports\"; content:\"abc\"; sid:1;)\n"
+      "alert tcp $HOME_NET any -> $EXTERNAL_NET 80 (msg:\"plain\"; flow:established; sid:2;)\n"
+      "alert tcp $HOME_NET [1024:2000,3000:4000] -> $EXTERNAL_NET 80 (msg:\"no payload\"; flags:AP; sid:3;)\n"));
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 1500, "203.0.113.5", 80, "abc")) ==
+        std::vector<uint32_t>{1, 2, 3});
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 3500, "203.0.113.5", 80, "abc")) ==
+        std::vector<uint32_t>{1, 2, 3});
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 2500, "203.0.113.5", 80, "abc")) ==
+        std::vector<uint32_t>{2});
+  // The address sides, either way round.
+  CHECK(scan_sids(scanner, tcp_packet("203.0.113.5", 1500, "192.168.1.10", 80, "abc")).empty());
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 1500, "192.168.1.11", 80, "abc")).empty());
+  // Flow state is a gate fact too.
+  Packet early = tcp_packet("192.168.1.10", 1500, "203.0.113.5", 80, "abc");
+  early.established = false;
+  CHECK(scan_sids(scanner, early) == std::vector<uint32_t>{1, 3});
+}
+
+TEST_CASE("gate: a `<>` rule is matched either way round, addresses and ports", "[rules][scanner][gate]") {
+  Scanner scanner(compile_clean(
+      "alert tcp $HOME_NET 1000 <> $EXTERNAL_NET [80,8080] (msg:\"both\"; content:\"abc\"; sid:1;)\n"));
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 1000, "203.0.113.5", 8080, "abc")) ==
+        std::vector<uint32_t>{1});
+  CHECK(scan_sids(scanner, tcp_packet("203.0.113.5", 80, "192.168.1.10", 1000, "abc")) ==
+        std::vector<uint32_t>{1});
+  CHECK(scan_sids(scanner, tcp_packet("203.0.113.5", 1000, "192.168.1.10", 80, "abc")).empty());
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 1000, "192.168.1.11", 80, "abc")).empty());
+}
+
+TEST_CASE("gate: IP-only rules with wide address lists on both sides match by address", "[rules][scanner][ip-only]") {
+  // Spamhaus DROP style: a source list of millions of addresses against $HOME_NET. Such rules are
+  // found through an address index (on the first packet of each flow direction), not by class.
+  Scanner scanner(compile_clean(
+      "alert ip [27.146.0.0/16,36.116.0.0/15,36.119.0.0/16,38.54.20.0/24] any -> $HOME_NET any "
+      "(msg:\"drop group\"; sid:2400001;)\n"
+      "alert ip [5.0.0.0/9] any -> $HOME_NET any (msg:\"wide\"; sid:2400002;)\n"));
+  CHECK(scan_sids(scanner, tcp_packet("36.117.200.1", 5555, "192.168.1.10", 22, "")) ==
+        std::vector<uint32_t>{2400001});
+  CHECK(scan_sids(scanner, tcp_packet("5.127.0.1", 5555, "10.1.2.3", 22, "")) == std::vector<uint32_t>{2400002});
+  CHECK(scan_sids(scanner, tcp_packet("36.118.0.1", 5555, "192.168.1.10", 22, "")).empty());
+  CHECK(scan_sids(scanner, tcp_packet("36.117.200.1", 5555, "203.0.113.5", 22, "")).empty());
+  Packet later = tcp_packet("36.117.200.1", 5555, "192.168.1.10", 22, "");
+  later.first_in_direction = false;  // IP-only rules run on a flow direction's first packet only
+  CHECK(scan_sids(scanner, later).empty());
+}
