@@ -4,7 +4,10 @@
 // directory (the shared `mixed` captures, read, decoded and given their flow facts in memory
 // first) with the Scanner; then the same payloads with bare hs_scan calls: against the grouped
 // tables the Scanner picks (its own Hyperscan work, so its overhead shows) and against one
-// database of all fast patterns (what a single-database engine would scan).
+// database of all fast patterns (what a single-database engine would scan). The bare grouped pass
+// makes exactly the Scanner's hs_scan calls (IP packets with a payload and a table, a scratch
+// reserved for the same databases) and nothing else; each round runs the one-database pass, then
+// the Scanner and the bare grouped pass in alternating order. Alerts are the first pass's.
 // Uses the private rules headers (rule_set_impl.h) for the database: a benchmark, not a client.
 #include <hs.h>
 #include <malloc.h>
