@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <functional>
 
+#include "app_protocol.h"
+#include "ip_options.h"
 #include "packet_matcher.h"
 #include "payload_matcher.h"
 #include "rule.h"
@@ -148,6 +150,26 @@ struct RuleExplainer::Impl {
 
 namespace {
 
+const char* app_proto_label(AppProto proto) {
+  switch (proto) {
+    case AppProto::http: return "http";
+    case AppProto::tls: return "tls";
+    case AppProto::ssh: return "ssh";
+    case AppProto::unknown: break;
+  }
+  return "not recognised";
+}
+
+// The ipopts values whose bits are in `bits`, or "none".
+std::string ip_option_names(uint16_t bits) {
+  std::string names;
+  for (const char* name : {"rr", "eol", "nop", "ts", "sec", "esec", "lsrr", "ssrr", "satid"}) {
+    const auto bit = ip_option_by_name(name);
+    if (bit && (bits & *bit) != 0) names += (names.empty() ? "" : ",") + std::string(name);
+  }
+  return names.empty() ? "none" : names;
+}
+
 // Evaluates one packet keyword alone, through the Scanner's own check, on a rule that has only it.
 bool holds(const Packet& packet, const std::function<void(Rule&)>& keep) {
   Rule only;
@@ -162,6 +184,11 @@ std::string RuleExplainer::Impl::first_failed_packet_keyword(const Packet& packe
   if (r.flow.direction != 0 && !holds(packet, [&](Rule& o) { o.flow.direction = r.flow.direction; })) {
     return std::string("flow:") + (r.flow.direction > 0 ? "to_server" : "to_client") + " not satisfied (packet goes " +
            (packet.to_server ? "to the server" : "to the client") + ")";
+  }
+  if (r.app != AppProto::unknown && !app_proto_allows(r.app, !r.payload.empty(), packet)) {
+    return std::string("the rule applies to ") + app_proto_label(r.app) + " flows; this flow's application protocol is " +
+           (packet.flow_state == nullptr ? "unknown (no flow)" : app_proto_label(flow_app_proto(packet))) +
+           " (recognised from a direction's first bytes, applied once the other side acknowledged them)";
   }
   if (r.flow.established != 0 && !holds(packet, [&](Rule& o) { o.flow.established = r.flow.established; })) {
     return std::string("flow:") + (r.flow.established > 0 ? "established" : "not_established") + " not satisfied";
@@ -192,6 +219,10 @@ std::string RuleExplainer::Impl::first_failed_packet_keyword(const Packet& packe
   if (r.icmp_seq && !holds(packet, [&](Rule& o) { o.icmp_seq = r.icmp_seq; })) {
     return "icmp_seq:" + std::to_string(*r.icmp_seq) + " not satisfied" +
            (packet.has_icmp_echo_fields ? " (packet has " + std::to_string(packet.icmp_seq) + ")" : "");
+  }
+  if (r.ipopts != 0 && !holds(packet, [&](Rule& o) { o.ipopts = r.ipopts; })) {
+    return "ipopts:" + (r.ipopts == kIpOptAny ? std::string("any") : ip_option_names(r.ipopts)) + " not in the IP header (options present: " +
+           (packet.ip_version == 4 ? ip_option_names(ipv4_option_bits(packet.ip_header)) : "none, not IPv4") + ")";
   }
   for (const FlowbitOp& op : r.flowbit_checks) {
     if (!holds(packet, [&](Rule& o) { o.flowbit_checks = {op}; })) {
