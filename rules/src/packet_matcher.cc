@@ -43,7 +43,12 @@ bool header_matches(const Rule& rule, const Packet& packet) {
   return rule.bidirectional && one_way(rule, packet.dst, packet.dst_port, packet.src, packet.src_port, ports);
 }
 
-bool packet_keywords_match(const Rule& rule, const Packet& packet) {
+uint16_t PacketFacts::ip_option_bits() {
+  if (ip_option_bits_ < 0) ip_option_bits_ = ipv4_option_bits(packet_.ip_header);
+  return static_cast<uint16_t>(ip_option_bits_);
+}
+
+bool packet_keywords_match(const Rule& rule, const Packet& packet, PacketFacts& facts) {
   if (rule.flow.direction != 0 && (rule.flow.direction > 0) != packet.to_server) return false;
   if (rule.app != AppProto::unknown && !app_proto_allows(rule.app, !rule.payload.empty(), packet)) return false;
   if (rule.flow.established != 0 && (rule.flow.established > 0) != packet.established) return false;
@@ -55,7 +60,7 @@ bool packet_keywords_match(const Rule& rule, const Packet& packet) {
   if (rule.icode && (!icmp || !rule.icode->matches(packet.icmp_code))) return false;
   if (rule.icmp_id && (!icmp || !packet.has_icmp_echo_fields || packet.icmp_id != *rule.icmp_id)) return false;
   if (rule.icmp_seq && (!icmp || !packet.has_icmp_echo_fields || packet.icmp_seq != *rule.icmp_seq)) return false;
-  if (rule.ipopts != 0 && (ipv4_option_bits(packet.ip_header) & rule.ipopts) == 0) return false;
+  if (rule.ipopts != 0 && (facts.ip_option_bits() & rule.ipopts) == 0) return false;
   for (const FlowbitOp& op : rule.flowbit_checks) {
     if (!flowbit_check(op, packet.flow_state)) return false;
   }

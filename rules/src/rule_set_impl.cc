@@ -158,32 +158,28 @@ void RuleSetImpl::build_port_selection() {
 }
 
 void RuleSetImpl::bucket_ip_only(uint32_t index) {
-  const Rule& rule = rules_[index];
   ++ip_only_count_;
-  const uint64_t src_count = address_count(rule.src, kNarrowIpOnlyAddresses);
-  const uint64_t dst_count = address_count(rule.dst, kNarrowIpOnlyAddresses);
-  if (std::min(src_count, dst_count) <= kNarrowIpOnlyAddresses) {
-    const bool by_src = src_count <= dst_count;
-    const RangeSet<U128>& narrow = by_src ? rule.src.ranges() : rule.dst.ranges();
-    if (by_src || rule.bidirectional) ip_only_by_src_.add(narrow, index);
-    if (!by_src || rule.bidirectional) ip_only_by_dst_.add(narrow, index);
-    return;
-  }
+  if (index_by_narrow_side(index, kNarrowIpOnlyAddresses, ip_only_by_src_, ip_only_by_dst_)) return;
+  const Rule& rule = rules_[index];
   for (uint8_t cls = 0; cls < kProtoClasses; ++cls) {
     if ((rule.protos & (1u << cls)) != 0) ip_only_wide_[cls].push_back(index);
   }
 }
 
 bool RuleSetImpl::index_by_address(uint32_t index) {
+  return index_by_narrow_side(index, kNarrowAddresses, by_src_, by_dst_);
+}
+
+bool RuleSetImpl::index_by_narrow_side(uint32_t index, uint64_t limit, AddressIndex& by_src, AddressIndex& by_dst) {
   const Rule& rule = rules_[index];
-  const uint64_t src_count = address_count(rule.src, kNarrowAddresses);
-  const uint64_t dst_count = address_count(rule.dst, kNarrowAddresses);
-  if (std::min(src_count, dst_count) > kNarrowAddresses) return false;
+  const uint64_t src_count = address_count(rule.src, limit);
+  const uint64_t dst_count = address_count(rule.dst, limit);
+  if (std::min(src_count, dst_count) > limit) return false;
   // Indexed by its narrow side; a `<>` rule may see that side as either packet address.
-  const bool by_src = src_count <= dst_count;
-  const RangeSet<U128>& narrow = by_src ? rule.src.ranges() : rule.dst.ranges();
-  if (by_src || rule.bidirectional) by_src_.add(narrow, index);
-  if (!by_src || rule.bidirectional) by_dst_.add(narrow, index);
+  const bool src_is_narrow = src_count <= dst_count;
+  const RangeSet<U128>& narrow = src_is_narrow ? rule.src.ranges() : rule.dst.ranges();
+  if (src_is_narrow || rule.bidirectional) by_src.add(narrow, index);
+  if (!src_is_narrow || rule.bidirectional) by_dst.add(narrow, index);
   return true;
 }
 

@@ -94,6 +94,9 @@ class RuleSetImpl {
   // Returns false when the rule belongs in the port lists rather than an address index.
   bool index_by_address(uint32_t index);
   void bucket_ip_only(uint32_t index);
+  // Adds the rule to `by_src` or `by_dst` by its side with at most `limit` addresses (both for
+  // `<>`); false when neither side is that narrow.
+  bool index_by_narrow_side(uint32_t index, uint64_t limit, AddressIndex& by_src, AddressIndex& by_dst);
   void build_gates();
   void build_port_selection();
 

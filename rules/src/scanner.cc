@@ -174,6 +174,7 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   }
 
   bool passed = false;
+  PacketFacts facts(packet);
   for (uint32_t candidate : st.candidates) {
     const uint32_t index = candidate >> 2;
     const Rule& rule = impl.rule(index);
@@ -181,7 +182,7 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
     if (left == kCheckHeader ? !header_matches(rule, packet) : left == kCheckPorts && !ports_match(rule, packet)) {
       continue;
     }
-    if (!packet_keywords_match(rule, packet)) continue;
+    if (!packet_keywords_match(rule, packet, facts)) continue;
     if (rule.stream == StreamMode::stream_only && !rule.payload.empty()) continue;  // scan_stream's
     if (!rule.payload.empty() && !st.payload.matches(rule, packet.payload)) continue;
     apply_flowbit_actions(rule, packet);
@@ -252,11 +253,12 @@ void Scanner::scan_stream(const Packet& packet, StreamContext& stream, std::stri
 
   st.matched.clear();
   bool passed = false;
+  PacketFacts facts(packet);
   auto verify = [&](uint32_t index, bool needs_new_bytes) {
     const Rule& rule = impl.rule(index);
     const RuleInfo& info = impl.info(rule);
     if (std::find(alerts.begin(), alerts.end(), &info) != alerts.end()) return;  // this packet matched it
-    if (!header_matches(rule, packet) || !packet_keywords_match(rule, packet)) return;
+    if (!header_matches(rule, packet) || !packet_keywords_match(rule, packet, facts)) return;
     if (!st.payload.matches(rule, buffer, origin)) return;
     // A match inside history alone was reported with the segment that completed it.
     if (needs_new_bytes && st.payload.matches(rule, history, origin)) return;
