@@ -73,6 +73,7 @@ class LinkServer::Session : public std::enable_shared_from_this<Session> {
                             [self = shared_from_this()](const boost::system::error_code& ec) { self->on_handshake(ec); });
   }
 
+  // Callers hold a reference: erasing the server's may drop the last other one.
   void close() {
     if (closed_) return;
     closed_ = true;
@@ -297,9 +298,7 @@ void LinkServer::stop() {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
     auto sessions = sessions_;
-    for (auto& [raw, weak] : sessions) {
-      if (auto session = weak.lock()) session->close();
-    }
+    for (auto& [raw, session] : sessions) session->close();
     io_->stop();
   });
   thread_.join();

@@ -68,7 +68,9 @@ class LinkServer {
   std::shared_ptr<boost::asio::io_context> io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::string endpoint_;
-  std::map<Session*, std::weak_ptr<Session>> sessions_;  // io thread
+  // io thread. Owns each open session: one that paused reading (too many batches in the pipeline) has
+  // no handler pending that would keep it alive.
+  std::map<Session*, std::shared_ptr<Session>> sessions_;
 
   mutable std::mutex figures_mutex_;
   std::map<std::string, SensorFigures> sensors_;  // by CN, under figures_mutex_

@@ -450,6 +450,17 @@ TEST_CASE("vigild central: a batch is acknowledged once stored, a resent one is 
   REQUIRE(peer.send(encode_link_batch(3, std::vector<Event>{link_alert(4)})));
   CHECK(peer.read_ack() == std::optional<uint64_t>(3));
   CHECK(link_alerts(client).size() == 4);
+  // A sensor far ahead of the pipeline: the central stops reading while 16 batches are in its hands,
+  // then goes on; every batch is acknowledged in order.
+  std::string burst;
+  for (uint64_t seq = 4; seq < 44; ++seq) burst += encode_link_batch(seq, std::vector<Event>{link_alert(seq + 1)});
+  REQUIRE(peer.send(burst));
+  std::vector<uint64_t> acks;
+  for (int i = 0; i < 40; ++i) acks.push_back(peer.read_ack().value_or(0));
+  std::vector<uint64_t> expected;
+  for (uint64_t seq = 4; seq < 44; ++seq) expected.push_back(seq);
+  CHECK(acks == expected);
+  CHECK(link_alerts(client).size() == 44);
 
   const json link = client.call("status")["result"]["link"];
   CHECK(link["mode"] == "central");
@@ -457,7 +468,7 @@ TEST_CASE("vigild central: a batch is acknowledged once stored, a resent one is 
   REQUIRE(link["sensors"].size() == 1);
   CHECK(link["sensors"][0]["name"] == "wan-sensor-01");  // named by its certificate
   CHECK(link["sensors"][0]["connected"] == true);
-  CHECK(link["sensors"][0]["last_batch_seq"] == 3);
+  CHECK(link["sensors"][0]["last_batch_seq"] == 43);
   CHECK(link["sensors"][0]["duplicate_batches"] == 1);
   const std::string log = test::read_file(dir.file("vigild.log"));
   CHECK(log.find("malformed link frame") != std::string::npos);
@@ -466,7 +477,7 @@ TEST_CASE("vigild central: a batch is acknowledged once stored, a resent one is 
   CHECK(shown.out.find("link:       central on 127.0.0.1:" + std::to_string(port) + ", 0 refused, 2 malformed") !=
         std::string::npos);
   CHECK(shown.out.find("sensor wan-sensor-01 from 127.0.0.1:") != std::string::npos);
-  CHECK(shown.out.find("connected, last batch 3, 3 batches, 1 duplicates") != std::string::npos);
+  CHECK(shown.out.find("connected, last batch 43, 43 batches, 1 duplicates") != std::string::npos);
   CHECK(daemon.stop() == 0);
 }
 
@@ -638,7 +649,9 @@ class LinkedPair {
   void remove_spool() { std::filesystem::remove_all(dir_.file("sensor/data/link-spool")); }
   std::string sensor_log() const { return dir_.file("sensor/vigild.log"); }
   std::string logs() {
-    return "central:\n" + test::read_file(dir_.file("central/vigild.log")) + "\nsensor:\n" +
+    std::string status;
+    if (sensor_ && std::filesystem::exists(dir_.file("sensor/control.sock"))) status = sensor_status().dump();
+    return "sensor status: " + status + "\ncentral:\n" + test::read_file(dir_.file("central/vigild.log")) + "\nsensor:\n" +
            test::read_file(dir_.file("sensor/vigild.log"));
   }
 
