@@ -35,6 +35,7 @@ class PatternGroups {
                                      const std::vector<RuleGate>& gates, HsDatabaseCache& cache);
 
   // The table whose patterns can concern this packet; null when no rule with a fast pattern can.
+  // For TCP and UDP only until drop_port_maps().
   const PatternTable* table_for(const Packet& packet) const {
     const uint8_t cls = proto_class(packet.proto);
     const int side = packet_side(packet);
@@ -44,6 +45,13 @@ class PatternGroups {
   }
 
   const std::vector<PatternTable>& tables() const { return tables_; }
+  // Frees the per-port maps (256 KiB per protocol and direction) once RuleSetImpl has folded them
+  // into its compact selection map.
+  void drop_port_maps() {
+    for (auto& maps : port_table_) {
+      for (auto& map : maps) std::vector<int32_t>().swap(map);
+    }
+  }
   size_t database_bytes() const;
 
  private:

@@ -39,6 +39,7 @@ class RuleLists {
   static RuleLists build(const std::vector<Rule>& rules, const std::vector<uint32_t>& members,
                          const std::vector<RuleGate>& gates);
 
+  // For TCP and UDP only until drop_port_maps().
   GatedRules for_packet(const Packet& packet) const {
     const uint8_t cls = proto_class(packet.proto);
     const int side = packet_side(packet);
@@ -46,6 +47,12 @@ class RuleLists {
     if (cls == kProtoClassTcp || cls == kProtoClassUdp) index = port_list_[cls][side][server_port(packet)];
     if (index < 0) return {};
     return lists_[static_cast<size_t>(index)];
+  }
+  // Frees the per-port maps once RuleSetImpl has folded them into its compact selection map.
+  void drop_port_maps() {
+    for (auto& maps : port_list_) {
+      for (auto& map : maps) std::vector<int32_t>().swap(map);
+    }
   }
 
  private:

@@ -155,6 +155,9 @@ void RuleSetImpl::build_port_selection() {
       port_selection_[cls][side] = CompactPortMap::compress(by_port);
     }
   }
+  // select() no longer asks the per-port maps the selection was built from.
+  block_groups_.drop_port_maps();
+  non_payload_.drop_port_maps();
 }
 
 void RuleSetImpl::bucket_ip_only(uint32_t index) {

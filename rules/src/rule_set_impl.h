@@ -63,9 +63,9 @@ class RuleSetImpl {
   uint32_t stream_pattern_length(unsigned pattern_id) const { return stream_lengths_[pattern_id]; }
   size_t stream_pattern_count() const { return stream_lengths_.size(); }
 
-  // block_groups().table_for(packet) and non_payload_for(packet) with one lookup in a byte per
-  // server port, kept compact (the two 256 KiB-per-side port maps behind them miss the cache on
-  // most packets).
+  // block_groups().table_for(packet) and non_payload_for(packet), folded at build into one byte per
+  // server port in a compact map (the two 256 KiB-per-side port maps behind them missed the cache
+  // on most packets, and are freed); more than 256 distinct selections keep asking the maps.
   PortSelection select(const Packet& packet) const {
     const uint8_t cls = proto_class(packet.proto);
     const int side = packet_side(packet);
@@ -75,9 +75,6 @@ class RuleSetImpl {
     }
     return {block_groups_.table_for(packet), non_payload_for(packet)};
   }
-  // Rules without a fast pattern that may apply to this packet's protocol class, flow direction and
-  // server port (see port_partition.h).
-  GatedRules non_payload_for(const Packet& packet) const { return non_payload_.for_packet(packet); }
   // Rules without a fast pattern whose source or destination addresses are few, by address.
   std::span<const uint32_t> non_payload_by_src(const U128& src) const { return by_src_.lookup(src); }
   std::span<const uint32_t> non_payload_by_dst(const U128& dst) const { return by_dst_.lookup(dst); }
@@ -91,6 +88,9 @@ class RuleSetImpl {
   size_t ip_only_count() const { return ip_only_count_; }
 
  private:
+  // Rules without a fast pattern that may apply to this packet's protocol class, flow direction and
+  // server port (see port_partition.h); for TCP and UDP only while select() has no compact map.
+  GatedRules non_payload_for(const Packet& packet) const { return non_payload_.for_packet(packet); }
   // Returns false when the rule belongs in the port lists rather than an address index.
   bool index_by_address(uint32_t index);
   void bucket_ip_only(uint32_t index);

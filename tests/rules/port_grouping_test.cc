@@ -57,3 +57,26 @@ TEST_CASE("grouping: direction and server port decide which rules a packet meets
   udp.proto = 17;
   CHECK(scan_sids(scanner, udp) == std::vector<uint32_t>{4});
 }
+
+TEST_CASE("grouping: more distinct port selections than a byte holds still alert on each port", "[rules][grouping]") {
+  // 300 header-only rules on 300 ports: each port selects its own plain list, more than the 256 a
+  // compact selection map holds, so select() asks the per-port maps (which are then kept).
+  std::string text;
+  for (int i = 0; i < 300; ++i) {
+    text += "alert tcp any any -> any " + std::to_string(2000 + i) + " (msg:\"p\"; flags:S; sid:" +
+            std::to_string(1000 + i) + ";)\n";
+  }
+  text += "alert tcp any any -> any 80 (msg:\"content\"; content:\"needle\"; sid:7;)\n";
+  Scanner scanner(compile_clean(text));
+  for (int i = 0; i < 300; i += 37) {
+    Packet syn = tcp_packet("192.168.1.10", 40000, "203.0.113.5", static_cast<uint16_t>(2000 + i), "");
+    syn.tcp_flags = kTcpSyn;
+    CHECK(scan_sids(scanner, syn) == std::vector<uint32_t>{static_cast<uint32_t>(1000 + i)});
+  }
+  Packet other = tcp_packet("192.168.1.10", 40000, "203.0.113.5", 1999, "");
+  other.tcp_flags = kTcpSyn;
+  CHECK(scan_sids(scanner, other).empty());
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 40000, "203.0.113.5", 80, "a needle")) ==
+        std::vector<uint32_t>{7});
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 40000, "203.0.113.5", 81, "a needle")).empty());
+}
