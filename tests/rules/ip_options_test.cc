@@ -68,7 +68,7 @@ TEST_CASE("ipopts ignores options whose layout is invalid", "[rules][scanner][ip
   CHECK(sids_for(scanner, cut.substr(0, 24)).empty());
 }
 
-TEST_CASE("ipopts values that Suricata does not know are rejected; prefilter is accepted", "[rules][parser]") {
+TEST_CASE("ipopts values that Suricata does not know are rejected, prefilter is accepted", "[rules][parser]") {
   RuleLoadReport report;
   compile("alert ip any any -> any any (ipopts:bogus; sid:1;)\n"
           "alert ip any any -> any any (ttl:64; prefilter; sid:2;)\n",

@@ -160,7 +160,7 @@ TEST_CASE("same sid with another gid is a different rule", "[rules][parser]") {
   CHECK(set->size() == 2);
 }
 
-TEST_CASE("a missing rule file is an error; a directory loads its .rules files", "[rules][parser]") {
+TEST_CASE("a missing rule file is an error, a directory loads its .rules files", "[rules][parser]") {
   RuleLoadReport report;
   auto missing = load_rule_set({"/nonexistent/x.rules"}, RuleVariables::suricata_defaults(), report);
   REQUIRE_FALSE(missing.has_value());
