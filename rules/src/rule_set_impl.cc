@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -75,23 +76,46 @@ bool inspects_stream(const Rule& rule) {
 void RuleSetImpl::build_gates() {
   // Rule sets name few distinct address sets ($HOME_NET, $EXTERNAL_NET, ...) many times; each
   // gets an id so a scanner tests it once per address (a bit in the scanner's address memo, hence
-  // at most 64). Long lists (IP reputation) and further sets are left to header_matches.
+  // at most 64). Long lists (IP reputation) are left to header_matches. ET Open names more than 64
+  // short sets: the ids go to the sets most rules name, not the first ones met (in load order
+  // $EXTERNAL_NET came after 64 rarer sets, and each of its rules fell through to header_matches).
   constexpr size_t kMaxGateSets = 64;
   constexpr size_t kMaxGateRanges = 64;
-  std::map<std::string, uint8_t> set_ids;
-  auto set_of = [&](const AddressSet& set) -> uint8_t {
-    if (set.is_any() || set.ranges().ranges().size() > kMaxGateRanges) return RuleGate::kNoSet;
+  auto key_of = [](const AddressSet& set) -> std::optional<std::string> {
+    if (set.is_any() || set.ranges().ranges().size() > kMaxGateRanges) return std::nullopt;
     const auto& ranges = set.ranges().ranges();
-    std::string key(reinterpret_cast<const char*>(ranges.data()), ranges.size() * sizeof(ranges[0]));
-    auto [it, inserted] = set_ids.try_emplace(std::move(key), static_cast<uint8_t>(gate_address_sets_.size()));
-    if (inserted) {
-      if (gate_address_sets_.size() >= kMaxGateSets) {
-        set_ids.erase(it);
-        return RuleGate::kNoSet;
-      }
-      gate_address_sets_.push_back(&set);
+    return std::string(reinterpret_cast<const char*>(ranges.data()), ranges.size() * sizeof(ranges[0]));
+  };
+  struct Use {
+    const AddressSet* set = nullptr;  // the first rule's, standing for all equal ones
+    size_t rules = 0;
+    size_t first = 0;  // order of first use: ties keep load order
+  };
+  std::map<std::string, Use> uses;
+  for (const Rule& rule : rules_) {
+    if (rule.bidirectional) continue;  // its gate checks no address set
+    for (const AddressSet* side : {&rule.src, &rule.dst}) {
+      auto key = key_of(*side);
+      if (!key) continue;
+      auto [it, inserted] = uses.try_emplace(std::move(*key), Use{side, 0, uses.size()});
+      ++it->second.rules;
     }
-    return it->second;
+  }
+  std::vector<std::map<std::string, Use>::iterator> by_use;
+  for (auto it = uses.begin(); it != uses.end(); ++it) by_use.push_back(it);
+  std::sort(by_use.begin(), by_use.end(), [](const auto& a, const auto& b) {
+    return a->second.rules != b->second.rules ? a->second.rules > b->second.rules : a->second.first < b->second.first;
+  });
+  std::map<std::string, uint8_t> set_ids;
+  for (size_t i = 0; i < by_use.size() && i < kMaxGateSets; ++i) {
+    set_ids.emplace(by_use[i]->first, static_cast<uint8_t>(gate_address_sets_.size()));
+    gate_address_sets_.push_back(by_use[i]->second.set);
+  }
+  auto set_of = [&](const AddressSet& set) -> uint8_t {
+    auto key = key_of(set);
+    if (!key) return RuleGate::kNoSet;
+    auto it = set_ids.find(*key);
+    return it == set_ids.end() ? RuleGate::kNoSet : it->second;
   };
   auto single_range = [](const PortSet& ports, uint16_t& lo, uint16_t& hi) {
     if (ports.is_any()) return true;

@@ -58,3 +58,30 @@ TEST_CASE("gate: IP-only rules with wide address lists on both sides match by ad
   later.first_in_direction = false;  // IP-only rules run on a flow direction's first packet only
   CHECK(scan_sids(scanner, later).empty());
 }
+
+TEST_CASE("gate: with more than 64 short address sets each rule still matches on its own set",
+          "[rules][scanner][gate]") {
+  // Gate set ids (at most 64) go to the sets most rules name. 70 sets named once each come first
+  // in load order, then $EXTERNAL_NET three times: it gets an id, some single-use sets do not, and
+  // every rule must decide by its own addresses either way.
+  std::string text;
+  for (int i = 0; i < 70; ++i) {
+    text += "alert tcp [100." + std::to_string(i) + ".0.0/16,172.16.0.1] any -> any 80 (msg:\"set " +
+            std::to_string(i) + "\"; content:\"abc\"; sid:" + std::to_string(100 + i) + ";)\n";
+  }
+  for (int i = 0; i < 3; ++i) {
+    text += "alert tcp $HOME_NET any -> $EXTERNAL_NET 80 (msg:\"out " + std::to_string(i) +
+            "\"; content:\"abc\"; sid:" + std::to_string(900 + i) + ";)\n";
+  }
+  Scanner scanner(compile_clean(text));
+  CHECK(scan_sids(scanner, tcp_packet("100.0.1.1", 5555, "203.0.113.5", 80, "abc")) == std::vector<uint32_t>{100});
+  CHECK(scan_sids(scanner, tcp_packet("100.69.1.1", 5555, "203.0.113.5", 80, "abc")) == std::vector<uint32_t>{169});
+  CHECK(scan_sids(scanner, tcp_packet("100.70.1.1", 5555, "203.0.113.5", 80, "abc")).empty());
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 5555, "203.0.113.5", 80, "abc")) ==
+        std::vector<uint32_t>{900, 901, 902});
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 5555, "192.168.1.11", 80, "abc")).empty());
+  CHECK(scan_sids(scanner, tcp_packet("100.5.0.1", 5555, "192.168.1.11", 80, "abc")) == std::vector<uint32_t>{105});
+  std::vector<uint32_t> shared(70);
+  for (uint32_t i = 0; i < 70; ++i) shared[i] = 100 + i;
+  CHECK(scan_sids(scanner, tcp_packet("172.16.0.1", 5555, "192.168.1.11", 80, "abc")) == shared);
+}
