@@ -78,7 +78,7 @@ std::span<const uint8_t> bytes(const std::string& text) {
 
 // ---------------------------------------------------------------------------------------------- codec
 
-TEST_CASE("link frames: a batch and an ack round-trip; the header announces the rest", "[daemon][link]") {
+TEST_CASE("link frames: a batch and an ack round-trip, the header announces the rest", "[daemon][link]") {
   const std::vector<Event> events = {link_alert(1), link_alert(2)};
   const std::string frame = encode_link_batch(42, events);
   auto length = decode_link_header(bytes(frame).first(kLinkHeaderBytes));
@@ -255,7 +255,7 @@ size_t stored_alerts(storage::RocksStore& store) {
   return events->size();
 }
 
-TEST_CASE("pipeline: a duplicate link batch is not stored twice; cursor and event counter survive a reopen",
+TEST_CASE("pipeline: a duplicate link batch is not stored twice, cursor and event counter survive a reopen",
           "[daemon][link]") {
   test::TempDir dir;
   const std::string data = dir.file("data");
