@@ -646,6 +646,14 @@ class LinkedPair {
       params["cursor"] = page["next_cursor"];
     }
   }
+  void send_payload(const std::string& payload) {
+    InNetns inside(net_.ns_a());
+    send_udp(VethPair::addr_b(), 9999, payload);
+  }
+  // What a test changes before start_*(): config files, rules, certificates.
+  const test::TempDir& dir() const { return dir_; }
+  test::TestCa& ca() { return ca_; }
+  const VethPair& net() const { return net_; }
   void remove_spool() { std::filesystem::remove_all(dir_.file("sensor/data/link-spool")); }
   std::string sensor_log() const { return dir_.file("sensor/vigild.log"); }
   std::string logs() {
@@ -791,6 +799,98 @@ TEST_CASE("vigild sensor link: every event is stored exactly once across kill -9
   CHECK(missing.empty());
   CHECK(repeated.empty());
   CHECK(stored.size() == static_cast<size_t>(next));
+  CHECK(pair.sensor().stop() == 0);
+  CHECK(pair.central().stop() == 0);
+}
+
+TEST_CASE("vigild central with a live sensor of its own and a remote sensor over mTLS: alerts and incidents from "
+          "both through the vigil CLI",
+          "[daemon][link][live][root][integration][cli]") {
+  if (::geteuid() != 0) {
+    WARN("live capture needs root (CI runs as root): skipped");
+    return;
+  }
+  LinkedPair pair;
+  const auto& dir = pair.dir();
+  // Priority 1 makes each alert an incident through config/correlation/high-severity-alert.yml.
+  test::write_file(dir.file("sensor/rules/link.rules"),
+                   "alert udp any any -> any 9999 (msg:\"vigil link test\"; content:\"VIGIL-LINK\"; priority:1; "
+                   "sid:9999951; rev:1;)\n");
+  std::filesystem::create_directories(dir.file("central/rules"));
+  test::write_file(dir.file("central/rules/local.rules"),
+                   "alert udp any any -> any 9999 (msg:\"vigil local test\"; content:\"VIGIL-LOCAL\"; priority:1; "
+                   "sid:9999961; rev:1;)\n");
+  const auto server = pair.ca().issue("control", "central.vigil", "", true);
+  const auto responder = pair.ca().issue("responder", "lan", "responders");
+  test::write_file(dir.file("central/vigil.yaml"),
+                   "data_dir: data\n"
+                   "sensors:\n"
+                   "  - {name: dc-local, zone: datacenter, interface: " + pair.net().if_b() + "}\n"
+                   "rules: {paths: [rules]}\n"
+                   "correlation: {paths: [" VIGIL_SOURCE_DIR "/config/correlation]}\n"
+                   "control:\n"
+                   "  socket: control.sock\n"
+                   "  tls: {listen: \"127.0.0.1:0\", cert: " + server.cert.string() + ", key: " + server.key.string() +
+                       ", ca: " + pair.ca().ca_cert().string() + ", roles: [{ou: responders, role: responder}]}\n"
+                   "link: {listen: \"127.0.0.1:7444\", cert: " + server.cert.string() + ", key: " +
+                       server.key.string() + ", ca: " + pair.ca().ca_cert().string() + "}\n");
+  pair.start_central();
+  pair.start_sensor();
+  INFO(pair.logs());
+
+  // The responder's CLI reaches the central over TLS, from the namespace the daemons run in.
+  const std::string address = pair.central_call("status")["control"]["tls"].get<std::string>();
+  auto vigil = [&](std::vector<std::string> args) {
+    const std::vector<std::string> tls = {"--connect", address, "--cert", responder.cert.string(), "--key",
+                                          responder.key.string(), "--ca", pair.ca().ca_cert().string()};
+    args.insert(args.begin(), tls.begin(), tls.end());
+    InNetns inside(pair.net().ns_b());
+    return test::run_vigil(args);
+  };
+  auto alerts_by_sid = [&] {
+    std::map<int, json> out;  // sid -> the newest alert
+    const auto r = vigil({"alerts", "list", "--json", "--limit", "1000"});
+    if (r.exit_code != 0) return out;
+    for (const auto& line : test::split_lines(r.out)) {
+      const json alert = json::parse(line);
+      out.emplace(alert["alert"]["signature_id"].get<int>(), alert);
+    }
+    return out;
+  };
+
+  // Traffic on the wire: one payload for the central's own sensor, one for the remote sensor.
+  int n = 0;
+  std::map<int, json> alerts;
+  const bool both = eventually([&] {
+    pair.send_payload("VIGIL-LOCAL " + std::to_string(n));
+    pair.send_payload("VIGIL-LINK " + std::to_string(n++));
+    alerts = alerts_by_sid();
+    return alerts.count(9999961) == 1 && alerts.count(9999951) == 1;
+  });
+  REQUIRE(both);
+  CHECK(alerts[9999961]["sensor"] == "dc-local");
+  CHECK(alerts[9999961]["zone"] == "datacenter");
+  CHECK(alerts[9999951]["sensor"] == "edge-remote");
+  CHECK(alerts[9999951]["zone"] == "wan");
+  CHECK(alerts[9999951]["src_ip"] == VethPair::addr_a());
+
+  // Each raised an incident; the table a responder reads names both signatures.
+  std::set<std::string> titles;
+  REQUIRE(eventually([&] {
+    titles.clear();
+    const auto r = vigil({"incidents", "list", "--json"});
+    for (const auto& line : test::split_lines(r.out)) titles.insert(json::parse(line)["title"].get<std::string>());
+    return titles.size() >= 2;
+  }));
+  const auto has_title = [&](const std::string& signature) {
+    return std::any_of(titles.begin(), titles.end(), [&](const std::string& t) { return t.starts_with(signature); });
+  };
+  CHECK(has_title("vigil local test"));
+  CHECK(has_title("vigil link test"));
+  const auto table = vigil({"incidents", "list"});
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.find("vigil local test") != std::string::npos);
+  CHECK(table.out.find("vigil link test") != std::string::npos);
   CHECK(pair.sensor().stop() == 0);
   CHECK(pair.central().stop() == 0);
 }
