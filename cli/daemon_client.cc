@@ -146,7 +146,8 @@ Result<DaemonClient> DaemonClient::connect_tls(const RemoteDaemon& remote) {
   // The daemon's certificate must name the host we asked for, as an address or a DNS name.
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
   if (X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) != 1) {
-    SSL_set_tlsext_host_name(ssl, host.c_str());
+    // SSL_set_tlsext_host_name is a macro with a C cast (an error under -Werror=old-style-cast).
+    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str()));
     SSL_set1_host(ssl, host.c_str());
   }
   if (SSL_connect(ssl) != 1) {

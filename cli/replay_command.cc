@@ -39,7 +39,6 @@ struct ReplayOptions {
   double stats_interval = 30;   // seconds of packet time between stats events; 0: none
 };
 
-constexpr const char* kStateNextSeq = "pipeline.next_seq";
 
 volatile std::sig_atomic_t g_interrupted = 0;
 extern "C" void on_interrupt(int) { g_interrupted = 1; }
@@ -104,7 +103,7 @@ int run_replay(const ReplayOptions& options) {
     if (!opened) return usage_error(opened.error().message);
     store = std::move(*opened);
     incidents = store.get();
-    auto saved = store->get_state(kStateNextSeq);
+    auto saved = store->get_state(storage::kNextSeqStateKey);
     if (!saved) return runtime_error(saved.error().message);
     if (*saved) first_seq = std::stoull(**saved);
   }
@@ -174,12 +173,6 @@ int run_replay(const ReplayOptions& options) {
     if (auto reviewed = correlator.review_incidents(*newest); !reviewed) flushed = fail(reviewed.error());
   }
   if (flushed) flushed = pipeline.flush();
-  if (store && !pipeline.failure()) {
-    if (auto saved = store->put_state(kStateNextSeq, std::to_string(pipeline.next_seq())); !saved) {
-      std::cerr << "vigil replay: " << saved.error().message << "\n";
-      exit_code = 1;
-    }
-  }
   if (!flushed) {
     std::cerr << "vigil replay: " << flushed.error().message << "\n";
     exit_code = 1;

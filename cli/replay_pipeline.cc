@@ -4,7 +4,7 @@
 
 namespace vigil::cli {
 
-ReplayPipeline::ReplayPipeline(correlator::Correlator* correlator, EventStore* store, std::ostream* eve,
+ReplayPipeline::ReplayPipeline(correlator::Correlator* correlator, storage::RocksStore* store, std::ostream* eve,
                                std::set<EventType> eve_types, uint64_t first_seq)
     : correlator_(correlator), store_(store), eve_(eve), eve_types_(std::move(eve_types)), next_seq_(first_seq) {
   batch_.reserve(kBatchSize);
@@ -43,7 +43,9 @@ Result<void> ReplayPipeline::flush() {
     }
   }
   if (store_ && !batch_.empty()) {
-    if (auto done = store_->append(batch_); !done) {
+    // The event counter goes in the same write as the events it numbered: a crash never reuses a seq.
+    const std::pair<std::string, std::string> counter[] = {{storage::kNextSeqStateKey, std::to_string(next_seq_)}};
+    if (auto done = store_->append_with_state(batch_, counter, /*sync=*/false); !done) {
       failure_ = done.error().with_context("storing events");
       return fail(*failure_);
     }

@@ -14,6 +14,7 @@
 
 #include "vigil/core/interfaces.h"
 #include "vigil/correlator/correlator.h"
+#include "vigil/storage/rocks_store.h"
 
 namespace vigil::cli {
 
@@ -28,7 +29,7 @@ class ReplayPipeline final : public EventSink {
   static constexpr size_t kBatchSize = 4096;
 
   // Any pointer may be null: no correlation, no storage, no EVE output.
-  ReplayPipeline(correlator::Correlator* correlator, EventStore* store, std::ostream* eve,
+  ReplayPipeline(correlator::Correlator* correlator, storage::RocksStore* store, std::ostream* eve,
                  std::set<EventType> eve_types, uint64_t first_seq);
 
   void consume(Event event) override;
@@ -46,7 +47,7 @@ class ReplayPipeline final : public EventSink {
 
  private:
   correlator::Correlator* correlator_;
-  EventStore* store_;
+  storage::RocksStore* store_;
   std::ostream* eve_;
   std::set<EventType> eve_types_;
   uint64_t next_seq_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "exit_codes.h"
+#include "rules_reload.h"
 #include "rules_test.h"
 #include "vigil/rules/rule_set.h"
 
@@ -90,10 +91,11 @@ void add_lint_command(CLI::App& rules_cmd, int& exit_code) {
 }  // namespace
 
 void add_rules_commands(CLI::App& app, int& exit_code) {
-  CLI::App* rules_cmd = app.add_subcommand("rules", "Check signature rules: what loads, what they match in a capture");
+  CLI::App* rules_cmd = app.add_subcommand("rules", "Signature rules: check what loads, test them on a capture, reload them in vigild");
   rules_cmd->require_subcommand(1);
   add_lint_command(*rules_cmd, exit_code);
   add_rules_test_command(*rules_cmd, exit_code);
+  add_rules_reload_command(*rules_cmd, exit_code);
 }
 
 }  // namespace vigil::cli

@@ -8,7 +8,6 @@ namespace vigil::daemon {
 
 namespace {
 // The same key `vigil replay` keeps its counter under: one data dir, one sequence of event numbers.
-constexpr const char* kStateNextSeq = "pipeline.next_seq";
 }  // namespace
 
 Pipeline::Pipeline(storage::RocksStore& store, correlator::Correlator& correlator, const Clock& clock,
@@ -51,7 +50,7 @@ void Pipeline::replace_correlator(std::function<Result<correlator::Correlator>()
 Pipeline::~Pipeline() { stop(); }
 
 Result<void> Pipeline::start() {
-  auto saved = store_.get_state(kStateNextSeq);
+  auto saved = store_.get_state(storage::kNextSeqStateKey);
   if (!saved) return fail(saved.error());
   if (*saved) {
     try {
@@ -126,7 +125,7 @@ void Pipeline::process(std::vector<Event>& events) {
     if (auto done = correlator_.flush(); !done) note_error("storing incidents", done.error());
     std::span<const Event> batch(events.data() + start, end - start);
     // The counter goes in the same write as the events it numbered: after a crash no seq is reused.
-    const std::pair<std::string, std::string> counter[] = {{kStateNextSeq, std::to_string(next_seq_)}};
+    const std::pair<std::string, std::string> counter[] = {{storage::kNextSeqStateKey, std::to_string(next_seq_)}};
     if (auto done = store_.append_with_state(batch, counter, /*sync=*/false); !done) {
       note_error("storing events", done.error());
     } else {

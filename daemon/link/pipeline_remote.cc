@@ -7,11 +7,6 @@
 
 namespace vigil::daemon {
 
-namespace {
-// The key pipeline.cc (and `vigil replay`) keep the event counter under.
-constexpr const char* kNextSeqKey = "pipeline.next_seq";
-}  // namespace
-
 std::string Pipeline::link_cursor_key(const std::string& link) { return "link.cursor." + link; }
 
 void Pipeline::consume_remote(RemoteBatch batch) {
@@ -55,7 +50,7 @@ void Pipeline::process_remote(RemoteBatch& batch) {
   }
   if (auto done = correlator_.flush(); !done) note_error("storing incidents", done.error());
   // Fsynced whatever the store's sync policy: the sensor deletes its only other copy on our ack.
-  const std::pair<std::string, std::string> state[] = {{kNextSeqKey, std::to_string(next_seq_)},
+  const std::pair<std::string, std::string> state[] = {{storage::kNextSeqStateKey, std::to_string(next_seq_)},
                                                        {link_cursor_key(batch.link), std::to_string(batch.seq)}};
   if (auto done = store_.append_with_state(batch.events, state, /*sync=*/true); !done) {
     note_error("storing sensor link events", done.error());

@@ -290,6 +290,40 @@ TEST_CASE("vigild: a broken rule set on reload keeps the running rules and says 
   CHECK(daemon.stop() == 0);
 }
 
+TEST_CASE("vigil rules reload: new rules go live, a broken file is refused with its line and the old set stays",
+          "[daemon][reload][cli][integration]") {
+  DaemonFixture f;
+  DaemonProcess daemon(f.config(), f.socket(), f.log());
+  INFO(vigil::test::read_file(f.log()));
+  REQUIRE(daemon.started());
+  ControlClient client(f.socket());
+  const int loaded = client.call("status")["result"]["rules"]["loaded"].get<int>();
+
+  vigil::test::write_file(f.dir.file("rules/local.rules"),
+                          "alert tcp any any -> any 80 (msg:\"new\"; content:\"x\"; sid:9999901;)\n");
+  auto r = vigil::test::run_vigil({"rules", "reload", "--correlation", "--socket", f.socket()});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("signature rules reloaded: ") == 0);
+  CHECK(r.out.find("correlation rules and policy reloaded: ") != std::string::npos);
+  CHECK(client.call("status")["result"]["rules"]["loaded"] == loaded + 1);
+
+  vigil::test::write_file(f.dir.file("rules/local.rules"),
+                          "alert tcp any any -> any 80 (msg:\"broken\"; content:\"x; sid:9999902;)\n");
+  r = vigil::test::run_vigil({"rules", "reload", "--socket", f.socket()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("local.rules:1") != std::string::npos);
+  CHECK(r.err.find("running rules stay") != std::string::npos);
+  CHECK(client.call("status")["result"]["rules"]["loaded"] == loaded + 1);
+
+  // Each call is on the audit chain with its outcome.
+  const json entries = client.call("audit.list")["result"]["entries"];
+  std::vector<std::string> actions;
+  for (const auto& entry : entries) actions.push_back(entry["action"]);
+  CHECK(actions == std::vector<std::string>{"rules.reload", "correlation.reload", "rules.reload"});
+  CHECK(daemon.stop() == 0);
+}
+
 TEST_CASE("vigil admin backup while vigild holds the data dir: vigild writes the copy, audited",
           "[daemon][control][admin][integration]") {
   DaemonFixture f;

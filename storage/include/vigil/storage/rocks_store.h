@@ -41,6 +41,10 @@ struct StoreOptions {
 // asks the daemon that holds the dir instead.
 inline constexpr std::string_view kLockedByWriter = "is already open for writing";
 
+// The state key of the event counter: the next event's seq. `vigild` and `vigil replay` share it, so
+// either may write a data dir after the other; each stores it with the events it numbered.
+inline constexpr const char* kNextSeqStateKey = "pipeline.next_seq";
+
 class RocksStore final : public EventStore, public IncidentStore, public StateStore {
  public:
   // The newest on-disk schema this build reads and writes. 1: JSON events in one time order
