@@ -14,26 +14,13 @@
 
 #include "daemon_harness.h"
 #include "netns.h"
+#include "ops_test_support.h"
 #include "run_command.h"
 
 using nlohmann::json;
 using vigil::sensors::test::InNetns;
 using vigil::sensors::test::VethPair;
-
-namespace {
-
-void send_udp(const std::string& to_address, uint16_t port, const std::string& payload) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  ::inet_pton(AF_INET, to_address.c_str(), &to.sin_addr);
-  (void)::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
-  ::close(fd);
-}
-
-}  // namespace
+using vigil::test::send_udp;
 
 namespace {
 

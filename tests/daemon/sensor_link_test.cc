@@ -33,6 +33,7 @@
 #include "link/link_frame.h"
 #include "link/link_spool.h"
 #include "netns.h"
+#include "ops_test_support.h"
 #include "pipeline.h"
 #include "run_command.h"
 #include "test_pki.h"
@@ -44,6 +45,8 @@
 using nlohmann::json;
 using vigil::sensors::test::InNetns;
 using vigil::sensors::test::VethPair;
+using vigil::test::eventually;
+using vigil::test::send_udp;
 
 namespace vigil::daemon {
 namespace {
@@ -385,16 +388,6 @@ json link_alerts(test::ControlClient& client, const std::string& sensor = "") {
   return client.call("alerts.list", params)["result"]["alerts"];
 }
 
-template <typename Predicate>
-bool eventually(Predicate done, int seconds = 60) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
-
 TEST_CASE("vigild central: a batch is acknowledged once stored, a resent one is acknowledged and not stored again, "
           "a malformed frame closes only its connection",
           "[daemon][link][integration]") {
@@ -563,17 +556,6 @@ TEST_CASE("vigild sensor: a sensor-only daemon with another CA's certificate is 
 }
 
 // ------------------------------------------------------------------- sensor-only vigild on a veth pair
-
-void send_udp(const std::string& to_address, uint16_t port, const std::string& payload) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  ::inet_pton(AF_INET, to_address.c_str(), &to.sin_addr);
-  (void)::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
-  ::close(fd);
-}
 
 // A central vigild and a sensor-only vigild with a live sensor on a veth pair, both in the pair's
 // namespace B (the sensor reaches the central on that namespace's loopback).
