@@ -212,15 +212,6 @@ json Forwarding::status() const {
   return out;
 }
 
-uint64_t Forwarding::total_backlog() const {
-  uint64_t total = 0;
-  for (const auto& channel : channels_) {
-    std::lock_guard lock(channel->mutex);
-    total += channel->spool->pending_count();
-  }
-  return total;
-}
-
 void record_report_receipt(storage::RocksStore& store, correlator::Correlator& correlator,
                            const correlator::StixReceipt& receipt, Timestamp now) {
   auto stored = store.get(receipt.incident_id);

@@ -61,7 +61,6 @@ class Forwarding {
   // Per forwarder: name, type, backlog (records spooled, not delivered), delivered, failures,
   // spool_errors, last_error (empty once a delivery worked again).
   nlohmann::json status() const;
-  uint64_t total_backlog() const;
 
   struct Channel;
 

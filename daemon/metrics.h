@@ -1,7 +1,6 @@
 // The Prometheus endpoint: `GET /metrics` over plain HTTP/1.1 on a loopback port (metrics.listen),
 // answered in the text exposition format 0.0.4. The daemon's figures come from the same JSON the
-// `status` method returns (metrics_from_status), so the page and `vigil status` never disagree;
-// the service may append families from other sources (MetricsSource).
+// `status` method returns (metrics_from_status), so the page and `vigil status` never disagree.
 // Anything but a well-formed GET of /metrics gets a 4xx and the connection closes; a client that
 // sends too much or too slowly is cut off, and the daemon keeps serving.
 // Thread contract: MetricsServer runs on the control io_context's thread (page() is called there).
@@ -37,8 +36,6 @@ struct MetricFamily {
   std::string type;  // counter | gauge
   std::vector<MetricSample> samples;
 };
-
-using MetricsSource = std::function<std::vector<MetricFamily>()>;
 
 // The daemon's families from a `status` result: sensors (packets, bytes, alerts, drops), pipeline
 // (events, queue depth and drops, store errors), incidents (by state, open), signature and

@@ -6,10 +6,6 @@
 
 namespace vigil::daemon {
 
-namespace {
-// The same key `vigil replay` keeps its counter under: one data dir, one sequence of event numbers.
-}  // namespace
-
 Pipeline::Pipeline(storage::RocksStore& store, correlator::Correlator& correlator, const Clock& clock,
                    Duration review_interval)
     : store_(store), correlator_(correlator), clock_(clock), review_interval_(review_interval) {

@@ -137,7 +137,6 @@ struct Service::Impl {
   std::unique_ptr<ControlServer> server;
   std::unique_ptr<ControlTlsServer> tls_server;  // control.tls, when configured
   std::unique_ptr<Signals> signals;
-  std::vector<MetricsSource> metrics_sources;  // families beyond those of status()
   std::unique_ptr<MetricsServer> metrics;
   std::unique_ptr<asio::steady_timer> retention_timer;
 
@@ -202,6 +201,8 @@ json Service::Impl::status() {
     json by_state = json::object();
     for (const auto& [state, n] : *counts) by_state[std::string(to_string(state))] = n;
     out["incidents"] = {{"by_state", std::move(by_state)}};
+  } else {
+    out["incidents"] = {{"error", counts.error().message}};  // said, not dropped: a damaged index shows here
   }
   if (metrics) out["metrics"] = {{"listen", metrics->endpoint()}};
   if (link_sender) out["link"] = link_sender->status();
@@ -335,13 +336,8 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
   d->server = std::make_unique<ControlServer>(d->io, c.control, *d->api);
   if (auto listening = d->server->listen(); !listening) return fail(listening.error());
   if (!c.metrics.listen.empty()) {
-    d->metrics = std::make_unique<MetricsServer>(d->io, c.metrics, [self] {
-      auto families = metrics_from_status(self->status());
-      for (const auto& source : self->metrics_sources) {
-        for (auto& f : source()) families.push_back(std::move(f));
-      }
-      return format_exposition(families);
-    });
+    d->metrics = std::make_unique<MetricsServer>(
+        d->io, c.metrics, [self] { return format_exposition(metrics_from_status(self->status())); });
     if (auto listening = d->metrics->listen(); !listening) return fail(listening.error());
   }
   if (!c.control.tls.listen.empty()) {

@@ -10,6 +10,7 @@
 #include <deque>
 #include <spdlog/spdlog.h>
 
+#include "control_tls.h"
 #include "link/link_frame.h"
 #include "tls_context.h"
 
@@ -25,25 +26,6 @@ namespace {
 constexpr int kMaxBatchesInFlight = 16;
 // A peer that connects and never completes the handshake would hold its socket for ever.
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
-
-// The CN of an RFC 2253 subject line ("CN=wan-sensor,OU=x,O=y"); "" when it has none.
-std::string common_name(const std::string& subject) {
-  size_t at = 0;
-  while (at < subject.size()) {
-    size_t end = at;
-    std::string value;
-    for (; end < subject.size() && subject[end] != ','; ++end) {
-      if (subject[end] == '\\' && end + 1 < subject.size()) ++end;  // an escaped character
-      value += subject[end];
-    }
-    if (subject.compare(at, 3, "CN=") == 0) {
-      // `value` kept the unescaped characters of the whole attribute: drop "CN=".
-      return value.substr(3);
-    }
-    at = end + 1;
-  }
-  return "";
-}
 
 std::string describe(const tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
@@ -95,10 +77,10 @@ class LinkServer::Session : public std::enable_shared_from_this<Session> {
       if (auto detail = last_openssl_error(); !detail.empty() && detail != reason) reason += " (" + detail + ")";
       return refuse("TLS handshake failed: " + reason);
     }
-    const std::string subject = peer_subject(stream_.native_handle());
-    name_ = common_name(subject);
+    const CertificateName certificate = certificate_name(stream_.native_handle());
+    name_ = certificate.cn;
     if (name_.empty()) {
-      return refuse("its certificate's subject '" + subject + "' has no CN to name the sensor");
+      return refuse("its certificate's subject '" + certificate.subject + "' has no CN to name the sensor");
     }
     {
       std::lock_guard lock(server_.figures_mutex_);
