@@ -113,7 +113,7 @@ Scanner& Scanner::operator=(Scanner&&) noexcept = default;
 void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   if (packet.ip_version == 0) return;
   // Before the rules: an `alert http` rule asks what the flow is.
-  if (packet.flow_state != nullptr) track_app_proto(packet);
+  track_app_proto(packet);  // nothing to track without a flow
   const RuleSetImpl& impl = rules_->impl();
   ScannerState& st = *state_;
   st.hits.clear();

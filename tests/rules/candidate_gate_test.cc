@@ -31,6 +31,24 @@ TEST_CASE("gate: a multi-range client port list still decides when the addresses
   CHECK(scan_sids(scanner, early) == std::vector<uint32_t>{1, 3});
 }
 
+TEST_CASE("gate: a single-range client port is decided by the gate alone, at both ends of the range",
+          "[rules][scanner][gate]") {
+  // Both address sides are gate sets and both port lists single ranges: nothing is left to check after
+  // the gate, so its own client-port bounds are all that decides (a swapped or off-by-one bound shows).
+  Scanner scanner(compile_clean(
+      "alert tcp $HOME_NET 1024:2000 -> $EXTERNAL_NET 80 (msg:\"client ports\"; flags:AP; sid:4;)\n"
+      "alert tcp $HOME_NET 1024:2000 -> $EXTERNAL_NET 80 (msg:\"client ports, content\"; content:\"abc\"; sid:5;)\n"));
+  for (const uint16_t port : {1024, 1500, 2000}) {
+    INFO("client port " << port);
+    CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", port, "203.0.113.5", 80, "abc")) ==
+          std::vector<uint32_t>{4, 5});
+  }
+  for (const uint16_t port : {1023, 2001, 2500}) {
+    INFO("client port " << port);
+    CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", port, "203.0.113.5", 80, "abc")).empty());
+  }
+}
+
 TEST_CASE("gate: a `<>` rule is matched either way round, addresses and ports", "[rules][scanner][gate]") {
   Scanner scanner(compile_clean(
       "alert tcp $HOME_NET 1000 <> $EXTERNAL_NET [80,8080] (msg:\"both\"; content:\"abc\"; sid:1;)\n"));
