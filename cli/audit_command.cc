@@ -48,11 +48,14 @@ int verify_chain(DaemonClient& client) {
   const auto& v = *verdict;
   if (v.value("intact", false)) {
     std::cout << "audit chain intact: " << v.value("entries", 0) << " entries";
-    if (!v["first_seq"].is_null()) std::cout << ", " << v["first_seq"] << " to " << v["last_seq"];
+    // value(), not operator[]: a key the daemon left out must not be undefined behaviour on a const json.
+    if (const auto first = v.value("first_seq", nlohmann::json()); !first.is_null()) {
+      std::cout << ", " << first << " to " << v.value("last_seq", nlohmann::json());
+    }
     std::cout << "\n";
     return kExitOk;
   }
-  std::cout << "audit chain BROKEN at entry " << v["first_broken"] << ": " << v.value("problem", "") << "\n";
+  std::cout << "audit chain BROKEN at entry " << v.value("first_broken", nlohmann::json()) << ": " << v.value("problem", "") << "\n";
   return kExitFailure;
 }
 
@@ -92,7 +95,7 @@ int run_audit_log(const AuditOptions& options) {
         std::cout << entry.dump() << "\n";
         continue;
       }
-      const auto& detail = entry["detail"];
+      const auto detail = entry.value("detail", nlohmann::json());
       table.add_row({std::to_string(entry.value("seq", uint64_t{0})), entry.value("time", "").substr(0, 19),
                      entry.value("actor", ""), detail.is_object() ? detail.value("role", "") : "",
                      entry.value("action", ""), detail_text(detail)});
