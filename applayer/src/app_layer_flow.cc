@@ -52,7 +52,7 @@ void AppLayerFlow::on_datagram(Direction direction, std::string_view payload, Tr
       }
       return;
     }
-    start_parser(result.proto, handler);
+    start_parser(result.proto);
     if (parser_ == nullptr) return;
   }
   feed(direction, payload, handler);
@@ -97,12 +97,14 @@ void AppLayerFlow::probe(Direction direction, std::string_view bytes, Transactio
   }
   const auto result = probe_protocol({start, direction, transport_, client_port_, server_port_, context_->options().dns_port});
   if (result.verdict == ProbeResult::Verdict::yes) {
-    start_parser(result.proto, handler);
+    start_parser(result.proto);
     if (parser_ == nullptr) return;
     // The bytes held for the other direction came first on the wire only if that direction
     // started earlier; both started before this verdict, so the other side's go first when it
     // is the server's greeting (FTP/SMTP/SSH) and after otherwise.
-    std::string mine = held.empty() ? std::string(bytes) : std::move(held);
+    // Nothing held: this segment is the whole start, fed as it is (no copy).
+    const std::string owned = std::move(held);
+    const std::string_view mine = owned.empty() ? bytes : std::string_view(owned);
     std::string other = std::move(probe_buffer_[1 - side]);
     std::string().swap(probe_buffer_[0]);
     std::string().swap(probe_buffer_[1]);
@@ -124,8 +126,7 @@ void AppLayerFlow::probe(Direction direction, std::string_view bytes, Transactio
   if (probe_failed_[0] && probe_failed_[1]) ++context_->stats().unrecognised;
 }
 
-void AppLayerFlow::start_parser(AppProto proto, TransactionHandler& handler) {
-  (void)handler;
+void AppLayerFlow::start_parser(AppProto proto) {
   switch (proto) {
     case AppProto::http: parser_ = make_http_parser(*context_); break;
     case AppProto::dns: parser_ = make_dns_parser(transport_); break;

@@ -107,7 +107,7 @@ class AppLayerFlow {
 
  private:
   void probe(Direction direction, std::string_view bytes, TransactionHandler& handler);
-  void start_parser(AppProto proto, TransactionHandler& handler);
+  void start_parser(AppProto proto);
   void feed(Direction direction, std::string_view bytes, TransactionHandler& handler);
 
   AppLayerContext* context_;
