@@ -1,6 +1,9 @@
 // The control API over TLS with client certificates: the TLS contexts in-process (what a handshake
 // accepts and refuses, the subject it reports), then a real vigild reached with certificates from a
 // test CA: roles from the certificate subject, refusals logged, the CLI over TLS, the audit chain.
+#include <pthread.h>
+#include <signal.h>
+
 #include <utility>
 
 #include <boost/asio/connect.hpp>
@@ -181,6 +184,30 @@ int connect_tcp(uint16_t port) {
 }
 
 // A blocking TLS line client, as a script or another tool would be: OpenSSL on a plain socket.
+// SSL_connect and SSL_write write with write(2): a daemon that has already closed the connection (a
+// refused peer, a full connection cap) would kill the test with SIGPIPE. While one lives, this thread
+// holds SIGPIPE back; on the way out a pending one is discarded — what MSG_NOSIGNAL does for send().
+class SigpipeHeldBack {
+ public:
+  SigpipeHeldBack() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~SigpipeHeldBack() {
+    const timespec zero{};
+    while (sigtimedwait(&pipe_, nullptr, &zero) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  SigpipeHeldBack(const SigpipeHeldBack&) = delete;
+  SigpipeHeldBack& operator=(const SigpipeHeldBack&) = delete;
+
+ private:
+  sigset_t pipe_{};
+  sigset_t old_{};
+};
+
 class TlsLineClient {
  public:
   // cert/key empty: no client certificate.
@@ -198,6 +225,7 @@ class TlsLineClient {
     SSL_set_fd(ssl_, fd_);
     // With TLS 1.3 the server judges the client certificate after the client's handshake is done: a
     // refusal shows as the first read failing, so a round trip is part of "connected".
+    const SigpipeHeldBack quiet;
     connected_ = SSL_connect(ssl_) == 1;
     ERR_clear_error();
   }
@@ -211,6 +239,7 @@ class TlsLineClient {
 
   bool handshake_done() const { return connected_; }
   void send_raw(const std::string& bytes) {
+    const SigpipeHeldBack quiet;
     if (connected_) SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size()));
   }
   // The next line; nullopt when the daemon closed the connection (or refused us) or 30 s passed.
