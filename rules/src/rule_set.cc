@@ -34,6 +34,14 @@ Result<std::shared_ptr<const RuleSet>> load_rule_set(const std::vector<std::stri
   return finish(loader, options);
 }
 
+Result<std::shared_ptr<const RuleSet>> compile_rule_sources(const std::vector<RuleSource>& sources,
+                                                            const RuleVariables& variables, RuleLoadReport& report,
+                                                            const RuleCompileOptions& options) {
+  RuleLoader loader(variables, report);
+  for (const RuleSource& source : sources) loader.add_text(source.text, source.origin);
+  return finish(loader, options);
+}
+
 Result<std::shared_ptr<const RuleSet>> compile_rule_text(const std::string& text, const std::string& origin,
                                                          const RuleVariables& variables, RuleLoadReport& report,
                                                          const RuleCompileOptions& options) {

@@ -71,6 +71,19 @@ Result<std::shared_ptr<const RuleSet>> load_rule_set(const std::vector<std::stri
                                                      RuleLoadReport& report,
                                                      const RuleCompileOptions& options = {});
 
+// Rule text that came from somewhere: the file it was read from (named in issues and RuleInfo::file).
+struct RuleSource {
+  std::string origin;
+  std::string text;
+};
+
+// Same, from texts already read (vigild's rule overrides rewrite a file's text before it is
+// compiled, keeping its lines, so file:line stay those of the file on disk).
+Result<std::shared_ptr<const RuleSet>> compile_rule_sources(const std::vector<RuleSource>& sources,
+                                                            const RuleVariables& variables,
+                                                            RuleLoadReport& report,
+                                                            const RuleCompileOptions& options = {});
+
 // Same, from rule text (tests, `rules test`); `origin` names it in issues.
 Result<std::shared_ptr<const RuleSet>> compile_rule_text(const std::string& text, const std::string& origin,
                                                          const RuleVariables& variables,
