@@ -10,6 +10,7 @@
 #include "daemon_client.h"
 #include "audit_command.h"
 #include "exit_codes.h"
+#include "i18n.h"
 #include "export_command.h"
 #include "list_commands.h"
 #include "replay_command.h"
@@ -48,6 +49,11 @@ int main(int argc, char** argv) {
   app.add_option("--key", remote.key, "With --connect: its private key, PEM ($VIGIL_KEY)")->envname("VIGIL_KEY");
   app.add_option("--ca", remote.ca, "With --connect: the CA vigild's certificate must chain to ($VIGIL_CA)")
       ->envname("VIGIL_CA");
+  app.add_option_function<std::string>(
+         "--lang", [](const std::string& code) { vigil::cli::set_lang(*vigil::cli::parse_lang(code)); },
+         "Language of tables and labels for people: en or vi ($VIGIL_LANG); --json stays English")
+      ->check(CLI::IsMember({"en", "vi"}))
+      ->envname("VIGIL_LANG");
   int exit_code = vigil::cli::kExitOk;
   vigil::cli::add_replay_command(app, exit_code);
   vigil::cli::add_rules_commands(app, exit_code);
