@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <span>
 
 #include "app_protocol.h"
@@ -73,6 +74,19 @@ bool gate_admits(const RuleSetImpl& impl, const RuleGate& gate, const PacketGate
   return true;
 }
 
+// Runs `check` (true: the rule fired) and adds it to the rule's counters, timed by the steady clock.
+template <class Check>
+bool profiled(RuleProfile& profile, uint32_t info_index, Check&& check) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool fired = check();
+  const auto spent = std::chrono::steady_clock::now() - start;
+  RuleCounters& counters = profile[info_index];
+  ++counters.checks;
+  counters.matches += fired ? 1 : 0;
+  counters.nanoseconds += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(spent).count());
+  return fired;
+}
+
 bool by_priority(const RuleInfo* a, const RuleInfo* b) {
   return a->priority != b->priority ? a->priority < b->priority : a->sid < b->sid;
 }
@@ -104,6 +118,11 @@ Scanner::Scanner(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)
   state_->hits.reserve(most_patterns);
   state_->candidates.reserve(256);
   state_->matched.reserve(64);
+}
+
+void Scanner::set_profile(RuleProfile* profile) {
+  if (profile != nullptr) profile->ensure_size(rules_->size());
+  profile_ = profile;
 }
 
 Scanner::~Scanner() = default;
@@ -178,17 +197,19 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   for (uint32_t candidate : st.candidates) {
     const uint32_t index = candidate >> 2;
     const Rule& rule = impl.rule(index);
-    const uint32_t left = candidate & 3;
-    if (left == kCheckHeader ? !header_matches(rule, packet) : left == kCheckPorts && !ports_match(rule, packet)) {
-      continue;
-    }
-    if (!packet_keywords_match(rule, packet, facts)) continue;
-    if (rule.stream == StreamMode::stream_only && !rule.payload.empty()) continue;  // scan_stream's
-    if (!rule.payload.empty() && !st.payload.matches(rule, packet.payload)) continue;
-    apply_flowbit_actions(rule, packet);
-    if (!rule.thresholds.empty() && !st.thresholds.allow(index, rule, packet, threshold_scope(defer_thresholds_))) {
-      continue;
-    }
+    // Whether the rule fires: every condition holds and its threshold lets it through.
+    const auto fires = [&] {
+      const uint32_t left = candidate & 3;
+      if (left == kCheckHeader ? !header_matches(rule, packet) : left == kCheckPorts && !ports_match(rule, packet)) {
+        return false;
+      }
+      if (!packet_keywords_match(rule, packet, facts)) return false;
+      if (rule.stream == StreamMode::stream_only && !rule.payload.empty()) return false;  // scan_stream's
+      if (!rule.payload.empty() && !st.payload.matches(rule, packet.payload)) return false;
+      apply_flowbit_actions(rule, packet);
+      return rule.thresholds.empty() || st.thresholds.allow(index, rule, packet, threshold_scope(defer_thresholds_));
+    };
+    if (profile_ == nullptr ? !fires() : !profiled(*profile_, rule.info_index, fires)) continue;
     const RuleInfo& info = impl.info(rule);
     if (info.action == "pass") {
       passed = true;  // Suricata's default action order: a pass match silences the packet
@@ -258,14 +279,15 @@ void Scanner::scan_stream(const Packet& packet, StreamContext& stream, std::stri
     const Rule& rule = impl.rule(index);
     const RuleInfo& info = impl.info(rule);
     if (std::find(alerts.begin(), alerts.end(), &info) != alerts.end()) return;  // this packet matched it
-    if (!header_matches(rule, packet) || !packet_keywords_match(rule, packet, facts)) return;
-    if (!st.payload.matches(rule, buffer, origin)) return;
-    // A match inside history alone was reported with the segment that completed it.
-    if (needs_new_bytes && st.payload.matches(rule, history, origin)) return;
-    apply_flowbit_actions(rule, packet);
-    if (!rule.thresholds.empty() && !st.thresholds.allow(index, rule, packet, threshold_scope(defer_thresholds_))) {
-      return;
-    }
+    const auto fires = [&] {
+      if (!header_matches(rule, packet) || !packet_keywords_match(rule, packet, facts)) return false;
+      if (!st.payload.matches(rule, buffer, origin)) return false;
+      // A match inside history alone was reported with the segment that completed it.
+      if (needs_new_bytes && st.payload.matches(rule, history, origin)) return false;
+      apply_flowbit_actions(rule, packet);
+      return rule.thresholds.empty() || st.thresholds.allow(index, rule, packet, threshold_scope(defer_thresholds_));
+    };
+    if (profile_ == nullptr ? !fires() : !profiled(*profile_, rule.info_index, fires)) return;
     if (info.action == "pass") {
       passed = true;
       return;

@@ -10,6 +10,7 @@
 
 #include "vigil/rules/packet.h"
 #include "vigil/rules/rule_info.h"
+#include "vigil/rules/rule_profile.h"
 #include "vigil/rules/rule_set.h"
 #include "vigil/rules/stream_context.h"
 
@@ -49,12 +50,19 @@ class Scanner {
   // by_flow` thresholds are applied here either way: their counters live in the flow's FlowState.
   void set_defer_thresholds(bool defer) { defer_thresholds_ = defer; }
 
+  // Per-rule counters (rule_profile.h) while set; nullptr (the default) turns profiling off at no
+  // measurable cost. The profile is not owned and must outlive its use here; it is grown to this
+  // set's size. Its entries refer to this Scanner's RuleSet: after a reload, start a new profile.
+  void set_profile(RuleProfile* profile);
+  RuleProfile* profile() const { return profile_; }
+
   const RuleSet& rule_set() const { return *rules_; }
 
  private:
   std::shared_ptr<const RuleSet> rules_;
   std::unique_ptr<ScannerState> state_;
   bool defer_thresholds_ = false;
+  RuleProfile* profile_ = nullptr;
 };
 
 }  // namespace vigil::rules
