@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "export_api.h"
+#include "incident_api.h"
 #include "vigil/core/eve_json.h"
 #include "vigil/correlator/incident_actions.h"
 
@@ -57,50 +58,7 @@ T must(Result<T> parsed, const char* name) {
   return std::move(*parsed);
 }
 
-Timestamp opt_time(const json& params, const char* name, Timestamp fallback) {
-  auto text = opt_string(params, name);
-  return text ? must(parse_timestamp(*text), name) : fallback;
-}
-
 json incident_json(const Incident& incident) { return json::parse(to_json(incident)); }
-
-json list_alerts(storage::RocksStore& store, const json& params) {
-  EventQuery query;
-  query.type = EventType::alert;
-  query.limit = static_cast<size_t>(opt_int(params, "limit", 1, 1000).value_or(50));
-  query.cursor = opt_string(params, "cursor").value_or("");
-  query.from = opt_time(params, "since", INT64_MIN);
-  query.until = opt_time(params, "until", INT64_MAX);
-  if (auto src = opt_string(params, "src")) query.src = must(Cidr::parse(*src), "src");
-  if (auto dst = opt_string(params, "dst")) query.dst = must(Cidr::parse(*dst), "dst");
-  if (auto sid = opt_int(params, "sid", 1, UINT32_MAX)) query.signature_id = static_cast<uint32_t>(*sid);
-  if (auto sensor = opt_string(params, "sensor")) query.sensor = *sensor;
-  if (auto incident = opt_string(params, "incident_id")) query.incident_id = *incident;
-  auto page = store.query_page(query);
-  if (!page) throw page.error();
-  json alerts = json::array();
-  for (const Event& event : page->events) alerts.push_back(json::parse(to_eve_json(event)));
-  return {{"alerts", std::move(alerts)}, {"next_cursor", page->next_cursor}};
-}
-
-json list_incidents(storage::RocksStore& store, const json& params) {
-  IncidentQuery query;
-  query.limit = static_cast<size_t>(opt_int(params, "limit", 1, 1000).value_or(50));
-  query.cursor = opt_string(params, "cursor").value_or("");
-  if (auto state = opt_string(params, "state")) query.state = must(parse_incident_state(*state), "state");
-  if (auto severity = opt_string(params, "severity")) query.severity = must(parse_severity(*severity), "severity");
-  if (auto layer = opt_int(params, "layer", 1, 4)) query.layer = static_cast<int>(*layer);
-  query.assignee = opt_string(params, "assignee");
-  if (const json& open = field(params, "open_only"); !open.is_null()) {
-    if (!open.is_boolean()) throw BadParams{"'open_only' must be true or false"};
-    query.open_only = open.get<bool>();
-  }
-  auto page = store.list_page(query);
-  if (!page) throw page.error();
-  json incidents = json::array();
-  for (const Incident& incident : page->incidents) incidents.push_back(incident_json(incident));
-  return {{"incidents", std::move(incidents)}, {"next_cursor", page->next_cursor}};
-}
 
 json audit_entry_json(const storage::AuditEntry& entry) {
   json detail = json::parse(entry.detail, nullptr, false);
@@ -183,8 +141,11 @@ void ControlApi::dispatch(const Caller& caller, const std::string& method, const
     status["caller"] = {{"user", caller.user}, {"uid", caller.uid}, {"role", to_string(caller.role)}, {"via", caller.via}};
     return reply(result_line(id, std::move(status)));
   }
-  if (method == "alerts.list") return reply(result_line(id, list_alerts(store_, params)));
-  if (method == "incidents.list") return reply(result_line(id, list_incidents(store_, params)));
+  if (is_incident_read_method(method)) return reply(handle_incident_read(store_, method, params, id));
+  if (method == "alerts.tail") {
+    if (!hooks_.alerts_tail) return reply(error_line(id, rpc_error::kInternal, method + " is not wired"));
+    return reply(result_line(id, hooks_.alerts_tail(params)));
+  }
   if (method == "incidents.get") {
     auto incident = store_.get(req_string(params, "id"));
     if (!incident) throw incident.error();
@@ -270,6 +231,10 @@ void ControlApi::change_incident(const Caller& caller, const std::string& method
       Incident incident = std::move(**stored);
       if (auto done = apply_action(incident, method, params, caller.user, clock_.now()); !done) {
         return reply(error_line(id, rpc_error::kRefused, done.error().message));
+      }
+      // A note given with the change (resolve, escalate) is stored in the same write.
+      if (auto noted = add_note_param(incident, params, caller.user, clock_.now()); !noted) {
+        return reply(error_line(id, rpc_error::kInvalidParams, noted.error().message));
       }
       if (auto put = store_.put(incident); !put) return reply(error_line(id, rpc_error::kFailed, put.error().message));
       correlator.incident_changed(incident);

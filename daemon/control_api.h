@@ -27,6 +27,8 @@ struct ControlHooks {
   std::function<void(std::function<void(Result<std::string>)> done)> reload_rules;
   // The same for the correlation rules and the incident policy (correlation_reload.h).
   std::function<void(std::function<void(Result<std::string>)> done)> reload_correlation;
+  // alerts.tail (alert_feed.h): the alerts stored after params.after_seq; throws Error on bad params.
+  std::function<nlohmann::json(const nlohmann::json& params)> alerts_tail;
 };
 
 class ControlApi {

@@ -125,8 +125,11 @@ void Pipeline::process(std::vector<Event>& events) {
     if (auto done = store_.append_with_state(batch, counter, /*sync=*/false); !done) {
       note_error("storing events", done.error());
     } else {
-      std::lock_guard lock(mutex_);
-      stats_.events_stored += batch.size();
+      {
+        std::lock_guard lock(mutex_);
+        stats_.events_stored += batch.size();
+      }
+      if (stored_observer_) stored_observer_(batch);
     }
   }
 }

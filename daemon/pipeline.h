@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -77,6 +78,10 @@ class Pipeline final : public EventSink {
   // Also told (on the pipeline thread) of every incident the correlator writes: the forwarders'
   // spools. Set before start().
   void set_incident_observer(std::function<void(const Incident&)> observer);
+  // Also told (on the pipeline thread) of every batch of events once it is stored, in seq order
+  // (alert_feed.h, for alerts.tail). Set before start().
+  void set_stored_observer(std::function<void(std::span<const Event>)> observer) { stored_observer_ = std::move(observer); }
+  std::function<void(std::span<const Event>)> stored_observer_;
   // Between two batches on the pipeline thread: flushes the running correlator's incidents and
   // saves its windows, then builds the next one with `make` (which reads the open incidents and
   // the saved windows back) and runs it from the next event on. A failing flush, save or `make`

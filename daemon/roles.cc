@@ -16,6 +16,8 @@ const std::map<std::string, std::vector<Role>, std::less<>>& method_roles() {
       {"alerts.list", {responder, admin, auditor, liaison}},
       {"incidents.list", {responder, admin, auditor, liaison}},
       {"incidents.get", {responder, admin, auditor, liaison}},
+      {"incidents.events", {responder, admin, auditor, liaison}},
+      {"alerts.tail", {responder, admin, auditor, liaison}},
       {"incidents.ack", {responder, admin}},
       {"incidents.assign", {responder, admin}},
       {"incidents.note", {responder, admin}},

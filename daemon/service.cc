@@ -23,6 +23,7 @@
 #include "link/link_sender.h"
 #include "link/link_server.h"
 #include "pipeline.h"
+#include "alert_feed.h"
 #include "signals.h"
 #include "vigil/correlator/correlator.h"
 #include "vigil/sensors/live_sensor.h"
@@ -128,6 +129,7 @@ struct Service::Impl {
   std::unique_ptr<storage::RocksStore> store;
   std::unique_ptr<correlator::Correlator> correlator;
   std::unique_ptr<Forwarding> forwarding;  // outlives the pipeline, which spools into it
+  std::unique_ptr<AlertFeed> alert_feed;  // outlives the pipeline, which tells it what it stored
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<CorrelationReload> correlation_reload;
   std::unique_ptr<LinkServer> link_server;  // central: remote sensors into the pipeline
@@ -316,6 +318,8 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
   if (!forwarding) return fail(forwarding.error());
   d->forwarding = std::move(*forwarding);
   d->pipeline->set_incident_observer([owner](const Incident& incident) { owner->forwarding->incident_changed(incident); });
+  d->alert_feed = std::make_unique<AlertFeed>(*d->store, d->clock);
+  d->pipeline->set_stored_observer([owner](std::span<const Event> events) { owner->alert_feed->stored(events); });
 
   if (auto linked = d->open_link(); !linked) return fail(linked.error());
   for (const SensorConfig& sensor : c.sensors) {
@@ -329,6 +333,7 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
   ControlHooks hooks;
   hooks.status = [self] { return self->status(); };
   hooks.reload_rules = [self](std::function<void(Result<std::string>)> done) { self->reload_rules(std::move(done)); };
+  hooks.alerts_tail = [self](const nlohmann::json& params) { return self->alert_feed->tail(params); };
   hooks.reload_correlation = [self](std::function<void(Result<std::string>)> done) {
     self->correlation_reload->reload(std::move(done));
   };

@@ -61,6 +61,7 @@ void Pipeline::process_remote(RemoteBatch& batch) {
     std::lock_guard lock(mutex_);
     stats_.events_stored += batch.events.size();
   }
+  if (stored_observer_) stored_observer_(batch.events);
   batch.done(true);
 }
 

@@ -3,6 +3,7 @@
 #include <rocksdb/iterator.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -17,6 +18,12 @@
 namespace vigil::storage {
 namespace {
 
+bool contains_nocase(std::string_view haystack, std::string_view needle) {
+  const auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                     [&](char a, char b) { return lower(a) == lower(b); }) != haystack.end();
+}
+
 bool is_single_address(const Cidr& cidr) { return cidr.prefix_len() == (cidr.network().is_v4() ? 32 : 128); }
 
 bool matches(const EventQuery& q, const Event& event) {
@@ -29,6 +36,7 @@ bool matches(const EventQuery& q, const Event& event) {
   if (q.dst && (!event.dest_ip || !q.dst->contains(*event.dest_ip))) return false;
   if (q.port && event.src_port != *q.port && event.dest_port != *q.port) return false;
   if (q.incident_id && event.incident_id != *q.incident_id) return false;
+  if (!q.text.empty() && (!event.alert || !contains_nocase(event.alert->signature, q.text))) return false;
   return true;
 }
 
@@ -332,6 +340,19 @@ Result<EventPage> RocksStore::query_page(const EventQuery& query) {
   if (!last) return fail(last.error());
   if (*last && page.events.size() == query.limit) page.next_cursor = format_cursor(**last);
   return page;
+}
+
+Result<std::optional<Event>> RocksStore::event_at(EventRef ref) {
+  for (EventType type : schema::kEventTypes) {  // a reference does not say its event's type
+    const std::string key = schema::event_key(type, ref.timestamp, ref.seq);
+    auto record = impl_->read(kEvents, key, rocksdb::ReadOptions(), "cannot read an event");
+    if (!record) return fail(record.error());
+    if (!*record) continue;
+    auto event = impl_->decode_event(key, **record);
+    if (!event) return fail(event.error());
+    return std::optional<Event>(std::move(*event));
+  }
+  return std::optional<Event>();
 }
 
 Result<std::vector<EventCount>> RocksStore::count(const EventQuery& query, EventCountKey key) {

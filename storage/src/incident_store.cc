@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <set>
+#include <tuple>
 
 #include "range_walk.h"
 #include "store_impl.h"
@@ -13,12 +15,37 @@
 namespace vigil::storage {
 namespace {
 
+bool contains_nocase(std::string_view haystack, std::string_view needle) {
+  const auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                     [&](char a, char b) { return lower(a) == lower(b); }) != haystack.end();
+}
+
+bool matches_text(std::string_view text, const Incident& incident) {
+  if (contains_nocase(incident.title, text)) return true;
+  for (const Observable& o : incident.observables) {
+    if (contains_nocase(o.value, text)) return true;
+  }
+  for (const TimelineEntry& entry : incident.timeline) {
+    if (entry.what.starts_with("note: ") && contains_nocase(std::string_view(entry.what).substr(6), text)) return true;
+  }
+  return false;
+}
+
+// Every filter a record answers by itself (zone needs its events: RocksStore::Impl checks that).
 bool matches(const IncidentQuery& q, const Incident& incident) {
   if (q.state && incident.state != *q.state) return false;
+  if (!q.states.empty() && std::find(q.states.begin(), q.states.end(), incident.state) == q.states.end()) return false;
   if (q.open_only && !incident.is_open()) return false;
   if (q.severity && incident.severity != *q.severity) return false;
+  if (q.min_severity && incident.severity < *q.min_severity) return false;
   if (q.layer && incident.layer != *q.layer) return false;
   if (q.assignee && incident.assignee != *q.assignee) return false;
+  if (q.rule_id && incident.rule_id != *q.rule_id) return false;
+  if (q.agency && std::find(incident.agencies.begin(), incident.agencies.end(), *q.agency) == incident.agencies.end()) {
+    return false;
+  }
+  if (!q.text.empty() && !matches_text(q.text, incident)) return false;
   return incident.first_seen >= q.from && incident.first_seen < q.until;
 }
 
@@ -44,6 +71,15 @@ std::vector<std::string> index_prefixes(const IncidentQuery& q) {
   using schema::IncidentIndex;
   if (q.state) return {schema::incident_index_prefix(IncidentIndex::state, schema::state_value(*q.state))};
   if (q.assignee) return {schema::incident_index_prefix(IncidentIndex::assignee, *q.assignee)};
+  if (!q.states.empty()) {
+    std::set<IncidentState> wanted(q.states.begin(), q.states.end());
+    std::vector<std::string> out;
+    for (auto state : wanted) {
+      if (q.open_only && (state == IncidentState::resolved || state == IncidentState::closed)) continue;
+      out.push_back(schema::incident_index_prefix(IncidentIndex::state, schema::state_value(state)));
+    }
+    return out;
+  }
   if (q.open_only) {
     std::vector<std::string> out;
     for (auto state : {IncidentState::new_, IncidentState::acknowledged, IncidentState::investigating,
@@ -53,6 +89,13 @@ std::vector<std::string> index_prefixes(const IncidentQuery& q) {
     return out;
   }
   if (q.severity) return {schema::incident_index_prefix(IncidentIndex::severity, schema::severity_value(*q.severity))};
+  if (q.min_severity) {
+    std::vector<std::string> out;
+    for (int s = static_cast<int>(*q.min_severity); s <= static_cast<int>(Severity::critical); ++s) {
+      out.push_back(schema::incident_index_prefix(IncidentIndex::severity, schema::severity_value(static_cast<Severity>(s))));
+    }
+    return out;
+  }
   if (q.layer) return {schema::incident_index_prefix(IncidentIndex::layer, schema::layer_value(*q.layer))};
   return {schema::incident_index_prefix(IncidentIndex::time, "")};
 }
@@ -140,43 +183,136 @@ Result<std::vector<Incident>> RocksStore::list(const IncidentQuery& query) {
   return std::move(page->incidents);
 }
 
+Result<bool> RocksStore::Impl::incident_in_zone(const Incident& incident, std::string_view zone,
+                                                const rocksdb::ReadOptions& read_options) {
+  for (const EventRef& ref : incident.events) {
+    for (EventType type : schema::kEventTypes) {  // a reference does not say its event's type
+      const std::string key = schema::event_key(type, ref.timestamp, ref.seq);
+      auto record = read(kEvents, key, read_options, "cannot read an event of " + incident.id);
+      if (!record) return fail(record.error());
+      if (!*record) continue;
+      auto event = decode_event(key, **record);
+      if (!event) return fail(event.error());
+      if (event->zone == zone) return true;
+      break;
+    }
+  }
+  return false;
+}
+
+Result<void> RocksStore::Impl::walk_incidents(const IncidentQuery& query, std::string hi,
+                                              const std::function<bool(Incident&&)>& take) {
+  const std::string lo = schema::flipped_time(query.from);
+  ReadView reading;
+  read_view(reading);
+  MergedWalk merged(/*reverse=*/true);
+  for (const auto& prefix : index_prefixes(query)) {
+    merged.add(std::make_unique<RangeWalk>(
+        std::unique_ptr<rocksdb::Iterator>(db->NewIterator(reading.options, cf[kIndex])),
+        std::vector<KeyRange>{{prefix + lo, prefix + hi, prefix.size()}}, true));
+  }
+  std::set<std::string> seen;  // a stale entry may name an incident another walk also yields
+  for (OrderedWalk* walk = merged.top(); walk != nullptr; walk = merged.top()) {
+    const std::string id(walk->suffix().substr(8));
+    walk->next();
+    if (!seen.insert(id).second) continue;
+    auto record = read(kIncidents, id, reading.options, "cannot read incident " + id);
+    if (!record) return fail(record.error());
+    if (!*record) continue;  // an index entry whose incident is gone (retention), skipped
+    auto incident = decode_incident(id, **record);
+    if (!incident) return fail(incident.error());
+    // The record, not the index entry, has the last word.
+    if (!matches(query, *incident)) continue;
+    if (query.zone) {
+      auto in_zone = incident_in_zone(*incident, *query.zone, reading.options);
+      if (!in_zone) return fail(in_zone.error());
+      if (!*in_zone) continue;
+    }
+    if (!take(std::move(*incident))) break;
+  }
+  if (auto status = merged.status(); !status.ok()) {
+    return rocks_failure(dir, "cannot scan the incident index", status);
+  }
+  return ok();
+}
+
+namespace {
+
+// The order key of a sorted (not newest-first-seen) list; ties go by id.
+int64_t sort_key(IncidentSort sort, const Incident& incident) {
+  switch (sort) {
+    case IncidentSort::last_seen: return incident.last_seen;
+    case IncidentSort::severity: return static_cast<int64_t>(incident.severity);
+    case IncidentSort::layer: return incident.layer;
+    case IncidentSort::first_seen: break;
+  }
+  return incident.first_seen;
+}
+
+// "k<key>.<id>": the sort key and id of a sorted page's last incident.
+std::string sorted_cursor(IncidentSort sort, const Incident& incident) {
+  return "k" + std::to_string(sort_key(sort, incident)) + "." + incident.id;
+}
+
+Result<std::pair<int64_t, std::string>> parse_sorted_cursor(std::string_view text) {
+  const auto dot = text.find('.');
+  int64_t key = 0;
+  const char* end = text.data() + (dot == std::string_view::npos ? 0 : dot);
+  const auto parsed = dot == std::string_view::npos ? std::from_chars_result{nullptr, std::errc::invalid_argument}
+                                                    : std::from_chars(text.data() + 1, end, key);
+  if (!text.starts_with('k') || dot == std::string_view::npos || parsed.ec != std::errc() || parsed.ptr != end ||
+      dot + 1 == text.size()) {
+    return fail(ErrorCode::invalid_argument, "bad cursor '" + std::string(text) + "' (from a list in another order?)");
+  }
+  return std::pair<int64_t, std::string>{key, std::string(text.substr(dot + 1))};
+}
+
+}  // namespace
+
 Result<IncidentPage> RocksStore::list_page(const IncidentQuery& query) {
   IncidentPage page;
   if (query.limit == 0 || query.from >= query.until) {
     return page;
   }
-  std::string lo = schema::flipped_time(query.from);
+  const bool newest_first = query.sort == IncidentSort::first_seen && !query.ascending;
   std::string hi = schema::flipped_time(query.until);
+  if (newest_first) {
+    // The index order is the list order: walk from the cursor and stop at a full page.
+    if (!query.cursor.empty()) {
+      auto at = cursor_suffix(query.cursor);
+      if (!at) return fail(at.error());
+      hi = std::min(hi, *at);
+    }
+    auto walked = impl_->walk_incidents(query, hi, [&](Incident&& incident) {
+      page.incidents.push_back(std::move(incident));
+      return page.incidents.size() < query.limit;
+    });
+    if (!walked) return fail(walked.error());
+    if (page.incidents.size() == query.limit) page.next_cursor = format_cursor(page.incidents.back());
+    return page;
+  }
+  // Another order: every match, sorted by (key, id), then the page after the cursor's position.
+  std::optional<std::pair<int64_t, std::string>> after;
   if (!query.cursor.empty()) {
-    auto at = cursor_suffix(query.cursor);
-    if (!at) return fail(at.error());
-    hi = std::min(hi, *at);
+    auto parsed = parse_sorted_cursor(query.cursor);
+    if (!parsed) return fail(parsed.error());
+    after = std::move(*parsed);
   }
-  Impl::ReadView reading;
-  impl_->read_view(reading);
-  MergedWalk merged(/*reverse=*/true);
-  for (const auto& prefix : index_prefixes(query)) {
-    merged.add(std::make_unique<RangeWalk>(
-        std::unique_ptr<rocksdb::Iterator>(impl_->db->NewIterator(reading.options, impl_->cf[kIndex])),
-        std::vector<KeyRange>{{prefix + lo, prefix + hi, prefix.size()}}, true));
-  }
-  std::set<std::string> seen;  // a stale entry may name an incident another walk also yields
-  for (OrderedWalk* walk = merged.top(); walk != nullptr && page.incidents.size() < query.limit; walk = merged.top()) {
-    const std::string id(walk->suffix().substr(8));
-    walk->next();
-    if (!seen.insert(id).second) continue;
-    auto record = impl_->read(kIncidents, id, reading.options, "cannot read incident " + id);
-    if (!record) return fail(record.error());
-    if (!*record) continue;  // an index entry whose incident is gone (retention), skipped
-    auto incident = impl_->decode_incident(id, **record);
-    if (!incident) return fail(incident.error());
-    // The record, not the index entry, has the last word.
-    if (matches(query, *incident)) page.incidents.push_back(std::move(*incident));
-  }
-  if (auto status = merged.status(); !status.ok()) {
-    return rocks_failure(impl_->dir, "cannot scan the incident index", status);
-  }
-  if (page.incidents.size() == query.limit) page.next_cursor = format_cursor(page.incidents.back());
+  const auto position = [&](const Incident& incident) { return std::make_pair(sort_key(query.sort, incident), incident.id); };
+  const auto before = [&](const std::pair<int64_t, std::string>& a, const std::pair<int64_t, std::string>& b) {
+    return query.ascending ? a < b : b < a;
+  };
+  std::vector<Incident> all;
+  auto walked = impl_->walk_incidents(query, hi, [&](Incident&& incident) {
+    if (!after || before(*after, position(incident))) all.push_back(std::move(incident));
+    return true;
+  });
+  if (!walked) return fail(walked.error());
+  std::sort(all.begin(), all.end(), [&](const Incident& a, const Incident& b) { return before(position(a), position(b)); });
+  const bool more = all.size() > query.limit;
+  if (more) all.resize(query.limit);
+  page.incidents = std::move(all);
+  if (more) page.next_cursor = sorted_cursor(query.sort, page.incidents.back());
   return page;
 }
 

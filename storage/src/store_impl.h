@@ -68,6 +68,12 @@ struct RocksStore::Impl {
   Result<std::optional<EventRef>> scan_events(const EventQuery& q, size_t limit,
                                               const std::function<void(Event&&)>& take);
 
+  // Walks the incident index newest first_seen first, from `hi` (an index suffix) down to query.from,
+  // handing each incident that matches every filter of `query` to `take` until it returns false.
+  Result<void> walk_incidents(const IncidentQuery& query, std::string hi, const std::function<bool(Incident&&)>& take);
+  // Whether one of the incident's referenced events was seen by a sensor of `zone`.
+  Result<bool> incident_in_zone(const Incident& incident, std::string_view zone, const rocksdb::ReadOptions& read_options);
+
   // A snapshot for a multi-read query (none in read-only mode: nothing changes there).
   struct ReadView {
     std::optional<rocksdb::ManagedSnapshot> snapshot;

@@ -37,6 +37,8 @@ struct EventQuery {
   std::optional<uint16_t> port;  // source or destination port
   std::optional<int> severity;   // alert severity, 1 (most severe) .. 4; only alerts have one
   std::optional<std::string> incident_id;
+  // Case-insensitive substring of an alert's signature message; events without one never match.
+  std::string text;
   // Opaque position from a previous page's next_cursor: continue right after its last event.
   std::string cursor;
   size_t limit = 100;
@@ -69,15 +71,30 @@ class EventStore {
   virtual Result<std::vector<EventCount>> count(const EventQuery& query, EventCountKey key) = 0;
 };
 
-// Which incidents list() returns, newest first_seen first. Every set filter must match.
+enum class IncidentSort : uint8_t { first_seen, last_seen, severity, layer };
+
+// Which incidents list() returns, newest first_seen first unless `sort` says otherwise. Every set
+// filter must match. Filters the index cannot answer are checked on each record while the page fills,
+// so a page still holds `limit` matches when there are that many.
 struct IncidentQuery {
   std::optional<IncidentState> state;
+  std::vector<IncidentState> states;  // any of these (empty: any state)
   bool open_only = false;
-  std::optional<Severity> severity;
+  std::optional<Severity> severity;      // exactly this severity
+  std::optional<Severity> min_severity;  // this severity or worse
   std::optional<int> layer;
   std::optional<std::string> assignee;  // "" = unassigned
+  std::optional<std::string> agency;    // one of the incident's agencies
+  std::optional<std::string> rule_id;   // the correlation rule that raised it
+  // The sensor zone of at least one of its events: read from the referenced events, so it costs one
+  // point read per event reference of each incident the other filters let through.
+  std::optional<std::string> zone;
+  std::string text;  // case-insensitive substring of the title, an observable's value or a note
   Timestamp from = INT64_MIN;   // first_seen, inclusive
   Timestamp until = INT64_MAX;  // first_seen, exclusive
+  // Any order but newest first_seen first reads every matching incident and sorts them (ties by id).
+  IncidentSort sort = IncidentSort::first_seen;
+  bool ascending = false;
   std::string cursor;           // from a previous page's next_cursor
   size_t limit = 100;
 };

@@ -71,6 +71,8 @@ class RocksStore final : public EventStore, public IncidentStore, public StateSt
   Result<std::vector<Event>> query(const EventQuery& query) override;
   Result<EventPage> query_page(const EventQuery& query) override;
   Result<std::vector<EventCount>> count(const EventQuery& query, EventCountKey key) override;
+  // The event stored under `ref` (an incident's reference), whatever its type; nullopt when gone.
+  Result<std::optional<Event>> event_at(EventRef ref);
   // The batch is encoded on the calling thread and queued; the future is ready once it is
   // durable (or failed). The sensor link and the pipeline keep several in flight.
   std::future<Result<void>> append_async(std::span<const Event> events);
