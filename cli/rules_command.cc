@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "exit_codes.h"
+#include "rules_admin.h"
 #include "rules_reload.h"
 #include "rules_test.h"
 #include "vigil/rules/rule_set.h"
@@ -96,6 +97,7 @@ void add_rules_commands(CLI::App& app, int& exit_code) {
   add_lint_command(*rules_cmd, exit_code);
   add_rules_test_command(*rules_cmd, exit_code);
   add_rules_reload_command(*rules_cmd, exit_code);
+  add_rules_admin_commands(*rules_cmd, exit_code);
 }
 
 }  // namespace vigil::cli

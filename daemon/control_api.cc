@@ -176,6 +176,13 @@ void ControlApi::dispatch(const Caller& caller, const std::string& method, const
       audit(caller, method, recorded, outcome);
     }));
   }
+  if (is_rule_admin_method(method) && hooks_.rule_admin != nullptr) {
+    return handle_rule_admin(*hooks_.rule_admin, hooks_.reload_rules_with, caller.user, method, params, id,
+                             [this, caller, method](const json& recorded, const std::string& outcome) {
+                               audit(caller, method, recorded, outcome);
+                             },
+                             reply);
+  }
   if (method == "rules.reload" || method == "correlation.reload") {
     const auto& hook = method == "rules.reload" ? hooks_.reload_rules : hooks_.reload_correlation;
     if (!hook) return reply(error_line(id, rpc_error::kInternal, method + " is not wired"));

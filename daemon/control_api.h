@@ -16,6 +16,7 @@
 #include "pipeline.h"
 #include "roles.h"
 #include "vigil/core/result.h"
+#include "rule_admin_api.h"
 #include "vigil/core/time.h"
 #include "vigil/storage/rocks_store.h"
 
@@ -31,6 +32,10 @@ struct ControlHooks {
   std::function<nlohmann::json(const nlohmann::json& params)> alerts_tail;
 };
 
+  // rules.list|show|disable|enable|threshold|suppress|... (rule_admin_api.h): the rule admin's state and
+  // a reload with the overrides it asks for.
+  RuleAdmin* rule_admin = nullptr;
+  RuleReloader reload_rules_with;
 class ControlApi {
  public:
   using Reply = std::function<void(std::string line)>;  // one JSON line, without the newline

@@ -6,7 +6,7 @@
 
 namespace vigil::daemon {
 
-Result<SignatureLoad> load_signatures(const DaemonConfig& config) {
+Result<SignatureLoad> load_signatures(const DaemonConfig& config, const RuleOverrides& overrides) {
   rules::RuleVariables variables = rules::RuleVariables::suricata_defaults();
   for (const auto& [name, value] : config.rule_variables) variables.values[name] = value;
   rules::RuleLoadReport report;
@@ -15,9 +15,12 @@ Result<SignatureLoad> load_signatures(const DaemonConfig& config) {
   rules::RuleCompileOptions options;
   options.cache_dir = std::getenv("VIGIL_RULE_CACHE") != nullptr ? rules::default_rule_cache_dir()
                                                                   : config.data_dir + ".rule-cache";
-  auto loaded = rules::load_rule_set(config.rule_paths, variables, report, options);
+  auto files = read_rule_files(config.rule_paths, overrides);
+  if (!files) return fail(files.error());
+  auto loaded = rules::compile_rule_sources(files->sources, variables, report, options);
   if (!loaded) return fail(loaded.error());
   SignatureLoad result;
+  result.catalogue = std::make_shared<const RuleCatalogue>(std::move(files->catalogue));
   result.rules = std::move(*loaded);
   for (const rules::RuleIssue& issue : report.issues) {
     std::string text = issue.file + ":" + std::to_string(issue.line) + ": ";

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config.h"
+#include "rule_admin_rules.h"
 #include "vigil/correlator/correlation_rule.h"
 #include "vigil/correlator/incident_policy.h"
 #include "vigil/core/result.h"
@@ -21,11 +22,13 @@ struct SignatureLoad {
   size_t skipped_unsupported = 0;  // rules with a keyword this build lacks: skipped, as in Suricata
   std::vector<std::string> errors;    // rules with syntax errors, "file:line: sid N: reason"
   std::vector<std::string> warnings;  // unsupported keywords
+  std::shared_ptr<const RuleCatalogue> catalogue;  // every rule as written, for `vigil rules list|show`
 };
 
 // A missing or unreadable path is an Error. Rules with syntax errors are listed in `errors`; at start they
 // are skipped (the rest run), on reload they refuse the new set so a typo never replaces a working set.
-Result<SignatureLoad> load_signatures(const DaemonConfig& config);
+// `overrides` (the rule admin's disabled sids and thresholds, rule_admin.h) are applied to the text.
+Result<SignatureLoad> load_signatures(const DaemonConfig& config, const RuleOverrides& overrides = {});
 
 struct CorrelationLoad {
   std::vector<correlator::CorrelationRule> rules;

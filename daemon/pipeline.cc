@@ -150,6 +150,10 @@ void Pipeline::run() {
       tasks.swap(tasks_);
       stopping = stopping_;
     }
+    if (event_filter_) {
+      event_filter_(events);
+      for (RemoteBatch& batch : remote) event_filter_(batch.events);
+    }
     process(events);
     for (RemoteBatch& batch : remote) process_remote(batch);
     remote.clear();

@@ -82,6 +82,9 @@ class Pipeline final : public EventSink {
   // (alert_feed.h, for alerts.tail). Set before start().
   void set_stored_observer(std::function<void(std::span<const Event>)> observer) { stored_observer_ = std::move(observer); }
   std::function<void(std::span<const Event>)> stored_observer_;
+  // Sees (on the pipeline thread) every event before it is numbered, correlated or stored, local and
+  // from the sensor link, and may remove some: the rule admin's suppressions (rule_admin.h). Set before start().
+  void set_event_filter(std::function<void(std::vector<Event>&)> filter) { event_filter_ = std::move(filter); }
   // Between two batches on the pipeline thread: flushes the running correlator's incidents and
   // saves its windows, then builds the next one with `make` (which reads the open incidents and
   // the saved windows back) and runs it from the next event on. A failing flush, save or `make`
@@ -96,6 +99,7 @@ class Pipeline final : public EventSink {
   void note_error(const std::string& what, const Error& error);
   void listen_to(correlator::Correlator& correlator);
   std::function<void(const Incident&)> incident_observer_;
+  std::function<void(std::vector<Event>&)> event_filter_;
 
   storage::RocksStore& store_;
   correlator::Correlator& correlator_;

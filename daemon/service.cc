@@ -23,6 +23,8 @@
 #include "link/link_sender.h"
 #include "link/link_server.h"
 #include "pipeline.h"
+#include "rule_admin.h"
+#include "rule_admin_api.h"
 #include "alert_feed.h"
 #include "signals.h"
 #include "vigil/correlator/correlator.h"
@@ -127,6 +129,7 @@ struct Service::Impl {
   SystemClock clock;
   asio::io_context io;
   std::unique_ptr<storage::RocksStore> store;
+  std::unique_ptr<RuleAdmin> rule_admin;  // outlives the pipeline, which filters alerts through it
   std::unique_ptr<correlator::Correlator> correlator;
   std::unique_ptr<Forwarding> forwarding;  // outlives the pipeline, which spools into it
   std::unique_ptr<AlertFeed> alert_feed;  // outlives the pipeline, which tells it what it stored
@@ -155,7 +158,7 @@ struct Service::Impl {
   }
 
   json status();
-  void reload_rules(std::function<void(Result<std::string>)> done);
+  void reload_rules(RuleOverrides overrides, std::function<void(Result<std::string>)> done);
   void shutdown(int signal);
   void apply_retention();
   Result<void> open_link();
@@ -198,6 +201,7 @@ json Service::Impl::status() {
   for (const auto& sensor : sensors) sensors_json.push_back(sensor->status());
   out["sensors"] = std::move(sensors_json);
   out["correlation"] = correlation_reload->status();
+  out["tuning"] = rule_admin->status();
   out["forwarders"] = forwarding->status();
   if (auto counts = store->count_incidents_by_state(); counts) {
     json by_state = json::object();
@@ -212,15 +216,15 @@ json Service::Impl::status() {
   return out;
 }
 
-void Service::Impl::reload_rules(std::function<void(Result<std::string>)> done) {
+void Service::Impl::reload_rules(RuleOverrides overrides, std::function<void(Result<std::string>)> done) {
   if (reloading.exchange(true)) {
     return done(fail(ErrorCode::unsupported, "a rule reload is already running; try again when it ends"));
   }
   if (reload_thread.joinable()) reload_thread.join();
   // Compiling a large rule set takes seconds: never on the control thread or a capture thread.
-  reload_thread = std::thread([this, done = std::move(done)] {
+  reload_thread = std::thread([this, overrides = std::move(overrides), done = std::move(done)] {
     Result<std::string> outcome = [&]() -> Result<std::string> {
-      auto loaded = load_signatures(config);
+      auto loaded = load_signatures(config, overrides);
       if (!loaded) return fail(loaded.error().with_context("rule reload failed, the running rules stay"));
       if (!loaded->errors.empty()) {
         std::string message = "rule reload refused, the running rules stay: " +
@@ -229,6 +233,11 @@ void Service::Impl::reload_rules(std::function<void(Result<std::string>)> done) 
         return fail(ErrorCode::invalid_argument, message);
       }
       for (const auto& sensor : sensors) sensor->set_rules(loaded->rules);
+      // Stored once the set built with them runs, before another reload may start (rule_admin_api.h).
+      rule_admin->rules_loaded(loaded->catalogue, loaded->rules);
+      if (auto saved = rule_admin->save_overrides(overrides); !saved) {
+        spdlog::error("rule overrides run but could not be stored: {}", saved.error().message);
+      }
       std::lock_guard lock(rules_mutex);
       rule_count = loaded->rules->size();
       ++rule_reloads;
@@ -284,11 +293,6 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
 
   auto policy = load_policy(c);
   if (!policy) return fail(policy.error());
-  auto signatures = load_signatures(c);
-  if (!signatures) return fail(signatures.error().with_context("rules.paths"));
-  for (const auto& e : signatures->errors) spdlog::warn("rule not loaded: {}", e);
-  for (const auto& w : signatures->warnings) spdlog::info("rule skipped: {}", w);
-  d->rule_count = signatures->rules->size();
   auto correlation = load_correlation(c);
   if (!correlation) return fail(correlation.error().with_context("correlation.paths"));
   for (const auto& e : correlation->errors) spdlog::warn("correlation rule not loaded: {}", e);
@@ -298,11 +302,21 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
   auto store = storage::RocksStore::open(c.data_dir, store_options);
   if (!store) return fail(store.error().with_context("data_dir"));
   d->store = std::move(*store);
+  // The rule admin's overrides live in the store, so the rules load after it opens.
+  d->rule_admin = std::make_unique<RuleAdmin>(*d->store, d->clock);
+  if (auto opened = d->rule_admin->open(); !opened) return fail(opened.error().with_context("rule overrides"));
+  auto signatures = load_signatures(c, d->rule_admin->overrides());
+  if (!signatures) return fail(signatures.error().with_context("rules.paths"));
+  for (const auto& e : signatures->errors) spdlog::warn("rule not loaded: {}", e);
+  for (const auto& w : signatures->warnings) spdlog::info("rule skipped: {}", w);
+  d->rule_count = signatures->rules->size();
+  d->rule_admin->rules_loaded(signatures->catalogue, signatures->rules);
 
   const size_t correlation_rules = correlation->rules.size();
   d->correlator = std::make_unique<correlator::Correlator>(std::move(correlation->rules), *d->store,
                                                            correlator_options(c, *policy), d->store.get());
   d->pipeline = std::make_unique<Pipeline>(*d->store, *d->correlator, d->clock, c.review_interval);
+  d->pipeline->set_event_filter([admin = d->rule_admin.get()](std::vector<Event>& events) { admin->filter(events); });
   d->correlation_reload = std::make_unique<CorrelationReload>(c, *d->pipeline, *d->store, correlation_rules);
 
   Forwarding::Options forward_options;
@@ -332,7 +346,13 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
   Impl* self = d.get();
   ControlHooks hooks;
   hooks.status = [self] { return self->status(); };
-  hooks.reload_rules = [self](std::function<void(Result<std::string>)> done) { self->reload_rules(std::move(done)); };
+  hooks.reload_rules = [self](std::function<void(Result<std::string>)> done) {
+    self->reload_rules(self->rule_admin->overrides(), std::move(done));
+  };
+  hooks.rule_admin = self->rule_admin.get();
+  hooks.reload_rules_with = [self](RuleOverrides overrides, std::function<void(Result<std::string>)> done) {
+    self->reload_rules(std::move(overrides), std::move(done));
+  };
   hooks.alerts_tail = [self](const nlohmann::json& params) { return self->alert_feed->tail(params); };
   hooks.reload_correlation = [self](std::function<void(Result<std::string>)> done) {
     self->correlation_reload->reload(std::move(done));
@@ -360,7 +380,7 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
       d->io, [self](int signal) { self->shutdown(signal); },
       [self] {
         // The outcomes are logged either way.
-        self->reload_rules([](Result<std::string>) {});
+        self->reload_rules(self->rule_admin->overrides(), [](Result<std::string>) {});
         self->correlation_reload->reload([](Result<std::string>) {});
       });
   d->retention_timer = std::make_unique<asio::steady_timer>(d->io);
@@ -382,6 +402,9 @@ int Service::run() {
   d.pipeline->stop();
   d.forwarding->stop();  // what is still spooled is delivered by the next run
   const PipelineStats stats = d.pipeline->stats();
+  if (auto flushed = d.rule_admin->flush_counters(); !flushed) {
+    spdlog::error("rule hit counters: {}", flushed.error().message);
+  }
   spdlog::info("stopped: {} events stored, {} dropped", stats.events_stored, stats.queue_drops);
   return stats.store_errors == 0 ? 0 : 1;
 }
