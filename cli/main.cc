@@ -9,8 +9,10 @@
 #include "admin_command.h"
 #include "daemon_client.h"
 #include "audit_command.h"
+#include "completion.h"
 #include "exit_codes.h"
 #include "i18n.h"
+#include "terminal.h"
 #include "export_command.h"
 #include "list_commands.h"
 #include "replay_command.h"
@@ -54,6 +56,10 @@ int main(int argc, char** argv) {
          "Language of tables and labels for people: en or vi ($VIGIL_LANG); --json stays English")
       ->check(CLI::IsMember({"en", "vi"}))
       ->envname("VIGIL_LANG");
+  app.add_option_function<std::string>(
+         "--color", [](const std::string& mode) { vigil::cli::set_color_mode(*vigil::cli::parse_color_mode(mode)); },
+         "Colour in tables: auto (on a terminal, unless $NO_COLOR is set), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   int exit_code = vigil::cli::kExitOk;
   vigil::cli::add_replay_command(app, exit_code);
   vigil::cli::add_rules_commands(app, exit_code);
@@ -64,6 +70,7 @@ int main(int argc, char** argv) {
   vigil::cli::add_export_command(app, exit_code);
   vigil::cli::add_verify_command(app, exit_code);
   vigil::cli::add_audit_commands(app, exit_code);
+  vigil::cli::add_completion_command(app, exit_code);  // walks the whole tree when it runs
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,4 +1,6 @@
-// Table: column-aligned text output for people (JSON output is for scripts).
+// Table: column-aligned text output for people (JSON output is for scripts). On a terminal it fits the
+// window (the widest free-text column gives way, cut with "…") and colours a severity column; piped,
+// every cell is printed whole and without colour (terminal.h decides).
 // Thread contract: plain value, one thread.
 #pragma once
 
@@ -16,10 +18,15 @@ class Table {
   bool empty() const { return rows_.empty(); }
   // Cells of this column hold a severity ("critical", "high", ...): coloured on a colour terminal.
   void set_severity_column(size_t column) { severity_column_ = column; }
-  // The last column is never padded, so long titles don't leave trailing blanks.
+  // The last column is never padded, so long titles don't leave trailing blanks. Fits stdout's
+  // terminal width and colours only when `out` is std::cout and stdout is a terminal.
   void print(std::ostream& out) const;
+  // The same with the width (0: no limit) and colour given, whatever `out` is.
+  void print(std::ostream& out, size_t max_width, bool color) const;
 
  private:
+  std::vector<size_t> column_widths(size_t max_width) const;
+
   std::vector<std::string> headers_;
   std::vector<std::vector<std::string>> rows_;
   size_t severity_column_ = static_cast<size_t>(-1);
