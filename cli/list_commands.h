@@ -1,5 +1,6 @@
-// `vigil alerts list` and `vigil incidents list`: read what is stored in a data dir. For now they
-// open the data dir read-only themselves; once the daemon exists they go through its control API.
+// `vigil alerts list|tail` and `vigil incidents list|show|ack|...`: what responders triage with. They ask
+// the running vigild (its socket, or --connect over TLS), so roles apply and `--assignee me` means the
+// caller as vigild knows it; `--data-dir` reads a data dir directly instead (offline, no daemon).
 // Thread contract: main thread.
 #pragma once
 
