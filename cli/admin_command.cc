@@ -13,6 +13,7 @@
 
 #include "daemon_client.h"
 #include "exit_codes.h"
+#include "i18n.h"
 #include "paths.h"
 #include "signed_chain.h"
 #include "table.h"
@@ -149,13 +150,13 @@ int stats(const AdminOptions& options) {
     return kExitOk;
   }
   std::cout << "Data dir " << options.data_dir << ": " << human_bytes(stats->dir_bytes) << " on disk\n\n";
-  Table classes({"CLASS", "COUNT", "OLDEST (UTC)", "NEWEST (UTC)"});
+  Table classes({tr("CLASS"), tr("COUNT"), tr("OLDEST (UTC)"), tr("NEWEST (UTC)")});
   for (const auto& c : stats->classes) {
     classes.add_row({c.name, std::to_string(c.count), time_or_dash(c.oldest), time_or_dash(c.newest)});
   }
   classes.print(std::cout);
   std::cout << "\n";
-  Table families({"COLUMN FAMILY", "TABLE FILES", "MEMTABLES"});
+  Table families({tr("COLUMN FAMILY"), tr("TABLE FILES"), tr("MEMTABLES")});
   for (const auto& f : stats->families) {
     families.add_row({f.name, human_bytes(f.sst_bytes), human_bytes(f.memtable_bytes)});
   }
@@ -213,18 +214,33 @@ void add_admin_commands(CLI::App& app, int& exit_code) {
   backup_cmd->footer("The copy is a data dir of its own: `vigil alerts list --data-dir DIR` reads it.\n"
                      "While vigild runs on the data dir, vigild writes the copy (admin role; audited);\n"
                      "the copy then belongs to vigild's user.\n"
-                     "Example:\n  vigil admin backup --to /backup/vigil-2026-03-02");
+                     "Example:\n  vigil admin backup --to /backup/vigil-2026-03-02\n\n"
+                     "Exit codes: 0 written, 1 the copy failed or vigild refused (admin role), 2 bad usage\n"
+                     "or --to exists.");
   backup_cmd->callback([options, &exit_code] { exit_code = backup(*options); });
 
   CLI::App* check_cmd = admin->add_subcommand("check", "Verify table checksums, every record and the audit chain");
   data_dir(check_cmd);
   check_cmd->add_flag("--json", options->json, "One JSON object, for scripts");
-  check_cmd->footer("Exit code 0: all sound; 1: something is damaged (named in the output).");
+  check_cmd->footer(
+      "Reads the whole data dir read-only (run it on a backup, or with vigild stopped): RocksDB's table\n"
+      "checksums, every stored event and incident decoded, and the audit chain's hashes walked.\n\n"
+      "Examples:\n"
+      "  vigil admin check --data-dir /backup/vigil-2026-03-02\n"
+      "  vigil admin check --json | jq .audit\n\n"
+      "Exit codes: 0 all sound, 1 something is damaged (named in the output), 2 no data dir there.");
   check_cmd->callback([options, &exit_code] { exit_code = check(*options); });
 
   CLI::App* stats_cmd = admin->add_subcommand("stats", "Sizes, and per data class the count and time span");
   data_dir(stats_cmd);
   stats_cmd->add_flag("--json", options->json, "One JSON object, for scripts");
+  stats_cmd->footer(
+      "Size on disk, then per data class (alerts, flows, incidents, audit, ...) how many records and the\n"
+      "oldest and newest, then RocksDB's table files and memtables per column family.\n\n"
+      "Examples:\n"
+      "  vigil admin stats\n"
+      "  vigil admin stats --data-dir /var/lib/vigil --json | jq .classes\n\n"
+      "Exit codes: 0 shown, 2 no data dir there.");
   stats_cmd->callback([options, &exit_code] { exit_code = stats(*options); });
 
   CLI::App* keygen_cmd = admin->add_subcommand("keygen", "Make an Ed25519 key pair for signing exports");
@@ -233,8 +249,18 @@ void add_admin_commands(CLI::App& app, int& exit_code) {
   keygen_cmd->footer("PEM files (PKCS#8 private key, SubjectPublicKeyInfo public key), readable by OpenSSL.\n"
                      "Example:\n  vigil admin keygen --out /etc/vigil/auditor\n"
                      "  vigil export --from 7d --sign /etc/vigil/auditor.key --out week.jsonl\n"
-                     "  vigil verify week.jsonl --key /etc/vigil/auditor.pub");
+                     "  vigil verify week.jsonl --key /etc/vigil/auditor.pub\n\n"
+                     "Exit codes: 0 written, 1 no key could be made, 2 the files exist (without --force) or\n"
+                     "cannot be written.");
   keygen_cmd->callback([options, &exit_code] { exit_code = keygen(*options); });
+  // Set after the subcommands: CLI11 copies a parent's footer into the subcommands made after it.
+  admin->footer(
+      "Examples:\n"
+      "  vigil admin backup --to /backup/vigil-2026-03-02\n"
+      "  vigil admin check --data-dir /backup/vigil-2026-03-02\n"
+      "  vigil admin stats\n"
+      "  vigil admin keygen --out /etc/vigil/auditor\n\n"
+      "Run 'vigil admin COMMAND --help' for each one's options.");
 }
 
 }  // namespace vigil::cli

@@ -5,6 +5,7 @@
 
 #include "daemon_client.h"
 #include "exit_codes.h"
+#include "i18n.h"
 #include "table.h"
 #include "time_arg.h"
 
@@ -47,7 +48,7 @@ int verify_chain(DaemonClient& client) {
   if (!verdict) return runtime_error(verdict.error().message);
   const auto& v = *verdict;
   if (v.value("intact", false)) {
-    std::cout << "audit chain intact: " << v.value("entries", 0) << " entries";
+    std::cout << tr("audit chain intact") << ": " << v.value("entries", 0) << " " << tr("entries");
     // value(), not operator[]: a key the daemon left out must not be undefined behaviour on a const json.
     if (const auto first = v.value("first_seq", nlohmann::json()); !first.is_null()) {
       std::cout << ", " << first << " to " << v.value("last_seq", nlohmann::json());
@@ -55,7 +56,7 @@ int verify_chain(DaemonClient& client) {
     std::cout << "\n";
     return kExitOk;
   }
-  std::cout << "audit chain BROKEN at entry " << v.value("first_broken", nlohmann::json()) << ": " << v.value("problem", "") << "\n";
+  std::cout << tr("audit chain BROKEN at entry") << " " << v.value("first_broken", nlohmann::json()) << ": " << v.value("problem", "") << "\n";
   return kExitFailure;
 }
 
@@ -77,7 +78,7 @@ int run_audit_log(const AuditOptions& options) {
   if (!client) return runtime_error(client.error().message);
   if (options.verify) return verify_chain(*client);
 
-  Table table({"SEQ", "TIME (UTC)", "ACTOR", "ROLE", "METHOD", "DETAIL"});
+  Table table({tr("SEQ"), tr("TIME (UTC)"), tr("ACTOR"), tr("ROLE"), tr("METHOD"), tr("DETAIL")});
   uint64_t from_seq = 0;
   size_t shown = 0;
   while (true) {
@@ -104,7 +105,7 @@ int run_audit_log(const AuditOptions& options) {
   }
   if (options.json) return kExitOk;
   if (shown == 0) {
-    std::cout << "No audit entries match.\n";
+    std::cout << tr("No audit entries match.") << "\n";
     return kExitOk;
   }
   table.print(std::cout);
@@ -132,6 +133,8 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
       "  vigil audit log --verify\n\n"
       "Exit codes: 0 shown (or chain intact), 1 daemon unreachable, refused, or chain broken, 2 bad arguments.");
   log->callback([options, &exit_code] { exit_code = run_audit_log(*options); });
+  // Set after `log`: CLI11 copies a parent's footer into the subcommands made after it.
+  audit->footer("Example:\n  vigil audit log --since 24h\n\nRun 'vigil audit log --help' for its options.");
 }
 
 }  // namespace vigil::cli

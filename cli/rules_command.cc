@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "exit_codes.h"
+#include "i18n.h"
 #include "rules_admin.h"
 #include "rules_reload.h"
 #include "rules_test.h"
@@ -63,9 +64,9 @@ int run_lint(const LintOptions& options) {
     std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     for (const auto& issue : report.issues) std::cout << issue_line(issue) << "\n";
-    std::cout << "Rules loaded: " << report.loaded << "\n"
-              << "Rules skipped: " << report.issues.size() << "\n";
-    if (!reasons.empty()) std::cout << "Skipped by reason:\n";
+    std::cout << tr("Rules loaded") << ": " << report.loaded << "\n"
+              << tr("Rules skipped") << ": " << report.issues.size() << "\n";
+    if (!reasons.empty()) std::cout << tr("Skipped by reason") << ":\n";
     const size_t width = reasons.empty() ? 0 : std::to_string(reasons.front().second).size();
     for (const auto& [reason, count] : reasons) {
       std::cout << "  " << std::setw(static_cast<int>(width)) << count << "  " << reason << "\n";
@@ -98,6 +99,13 @@ void add_rules_commands(CLI::App& app, int& exit_code) {
   add_rules_test_command(*rules_cmd, exit_code);
   add_rules_reload_command(*rules_cmd, exit_code);
   add_rules_admin_commands(*rules_cmd, exit_code);
+  // Set after the subcommands: CLI11 copies a parent's footer into the subcommands made after it.
+  rules_cmd->footer(
+      "Examples:\n"
+      "  vigil rules lint /etc/vigil/rules/\n"
+      "  vigil rules test --rules local.rules --pcap capture.pcap\n"
+      "  vigil rules reload\n\n"
+      "Run 'vigil rules COMMAND --help' for each one's options.");
 }
 
 }  // namespace vigil::cli

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "exit_codes.h"
+#include "i18n.h"
 #include "replay_pipeline.h"
 #include "rules_explain.h"
 #include "table.h"
@@ -144,12 +145,13 @@ int run_rules_test(const RulesTestOptions& options) {
     if (explained) out["explain"] = explain_json(*explained);
     std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
-    std::cout << options.pcap << ": " << *packets << " packets, " << load_report.loaded << " rules\n";
-    Table table({"SID", "COUNT", "MSG"});
+    std::cout << options.pcap << ": " << *packets << " " << tr("packets") << ", " << load_report.loaded << " " << tr("rules")
+              << "\n";
+    Table table({tr("SID"), tr("COUNT"), tr("MSG")});
     for (const auto& [sid, entry] : pipeline.alerts_by_sid()) {
       table.add_row({std::to_string(sid), std::to_string(entry.count), entry.signature});
     }
-    if (table.empty()) std::cout << "No alerts.\n";
+    if (table.empty()) std::cout << tr("No alerts.") << "\n";
     else table.print(std::cout);
     if (expected && differences.empty()) {
       std::cout << "As expected: every count matches " << options.expect_path << "\n";

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "table.h"
+#include "i18n.h"
 
 namespace vigil::cli {
 
@@ -45,7 +46,7 @@ namespace {
 
 // What the sensors counted: drops first (what was missed), then flows, fragments and anomalies.
 void print_counters(std::ostream& out, const ReplayTotals& totals) {
-  out << "\nCounters\n";
+  out << "\n" << tr("Counters") << "\n";
   out << "  packets " << with_thousands(totals.packets) << ", kernel drops " << with_thousands(totals.kernel_drops)
       << ", queue drops " << with_thousands(totals.queue_drops) << "\n";
   out << "  flows " << with_thousands(totals.flows) << " (evicted from a full flow table: "
@@ -88,11 +89,11 @@ void print_replay_summary(std::ostream& out, const ReplayTotals& totals, const L
   std::sort(signatures.begin(), signatures.end(), [](const auto& a, const auto& b) {
     return a.second.count != b.second.count ? a.second.count > b.second.count : a.first < b.first;
   });
-  out << "\nAlerts by signature\n";
+  out << "\n" << tr("Alerts by signature") << "\n";
   if (signatures.empty()) {
-    out << "  (none)\n";
+    out << "  (" << tr("none") << ")\n";
   } else {
-    Table table({"  COUNT", "SID", "SEV", "SIGNATURE"});
+    Table table({"  " + std::string(tr("COUNT")), tr("SID"), tr("SEV"), tr("SIGNATURE")});
     for (const auto& [sid, entry] : signatures) {
       table.add_row({"  " + with_thousands(entry.count), std::to_string(sid), std::to_string(entry.severity),
                      entry.signature});
@@ -100,11 +101,12 @@ void print_replay_summary(std::ostream& out, const ReplayTotals& totals, const L
     table.print(out);
   }
 
-  out << "\nIncidents\n";
+  out << "\n" << tr("Incidents") << "\n";
   if (pipeline.incidents().empty()) {
-    out << "  (none)\n";
+    out << "  (" << tr("none") << ")\n";
   } else {
-    Table table({"  ID", "SEVERITY", "STATE", "EVENTS", "RULE", "TITLE"});
+    Table table({"  " + std::string(tr("ID")), tr("SEVERITY"), tr("STATE"), tr("EVENTS"), tr("RULE"), tr("TITLE")});
+    table.set_severity_column(1);
     for (const auto& [id, inc] : pipeline.incidents()) {
       table.add_row({"  " + inc.id, std::string(to_string(inc.severity)), std::string(to_string(inc.state)),
                      std::to_string(inc.event_count), inc.rule_id, inc.title});

@@ -9,19 +9,23 @@ namespace vigil::cli {
 
 namespace {
 constexpr size_t kGap = 2;           // blanks between columns
-constexpr size_t kNarrowest = 8;     // a cut column keeps at least this much ("Tấn công…")
+constexpr size_t kNarrowest = 10;    // a cut column keeps at least this much ("Tấn công…")
+constexpr size_t kFreeText = 20;     // wider than this, a column other than the widest may be cut too
 }  // namespace
 
 Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
+
+Table::Table(std::initializer_list<std::string_view> headers) : headers_(headers.begin(), headers.end()) {}
 
 void Table::add_row(std::vector<std::string> cells) {
   cells.resize(headers_.size());
   rows_.push_back(std::move(cells));
 }
 
-// Natural widths, then, while the line is too long, the widest column other than the severity gives
-// way: that is the free text (titles, messages, details); ids, times and counts are short and must
-// stay whole. When even that is not enough the line is left long rather than cutting ids.
+// Natural widths; then, while the line is too long, free text gives way: the widest column first,
+// then any other column wider than kFreeText (titles, messages, details). Ids, times, counts and
+// rule names are shorter and stay whole: a cut id cannot be acted on, so when that is not enough the
+// line is left long for the terminal to wrap.
 std::vector<size_t> Table::column_widths(size_t max_width) const {
   std::vector<size_t> widths(headers_.size());
   for (size_t i = 0; i < headers_.size(); ++i) widths[i] = display_width(headers_[i]);
@@ -31,15 +35,18 @@ std::vector<size_t> Table::column_widths(size_t max_width) const {
   if (max_width == 0 || widths.empty()) return widths;
   size_t total = kGap * (widths.size() - 1);
   for (size_t width : widths) total += width;
-  while (total > max_width) {
-    size_t widest = widths.size();
-    for (size_t i = 0; i < widths.size(); ++i) {
-      if (i == severity_column_ || widths[i] <= kNarrowest) continue;
-      if (widest == widths.size() || widths[i] > widths[widest]) widest = i;
-    }
-    if (widest == widths.size()) break;
-    const size_t cut = std::min(total - max_width, widths[widest] - kNarrowest);
-    widths[widest] -= cut;
+  std::vector<size_t> by_width;
+  for (size_t i = 0; i < widths.size(); ++i) {
+    if (i != severity_column_) by_width.push_back(i);
+  }
+  std::stable_sort(by_width.begin(), by_width.end(), [&](size_t a, size_t b) { return widths[a] > widths[b]; });
+  for (size_t rank = 0; rank < by_width.size() && total > max_width; ++rank) {
+    const size_t column = by_width[rank];
+    if (rank > 0 && widths[column] <= kFreeText) break;
+    const size_t narrowest = std::max(kNarrowest, display_width(headers_[column]));
+    if (widths[column] <= narrowest) continue;
+    const size_t cut = std::min(total - max_width, widths[column] - narrowest);
+    widths[column] -= cut;
     total -= cut;
   }
   return widths;

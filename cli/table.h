@@ -6,7 +6,9 @@
 
 #include <cstddef>
 #include <ostream>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vigil::cli {
@@ -14,6 +16,8 @@ namespace vigil::cli {
 class Table {
  public:
   explicit Table(std::vector<std::string> headers);
+  // Headers straight from tr(): Table table({tr("ID"), tr("SEVERITY"), tr("TITLE")});
+  Table(std::initializer_list<std::string_view> headers);
   void add_row(std::vector<std::string> cells);
   bool empty() const { return rows_.empty(); }
   // Cells of this column hold a severity ("critical", "high", ...): coloured on a colour terminal.

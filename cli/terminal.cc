@@ -133,11 +133,11 @@ std::string fit_width(std::string_view text, size_t width) {
 std::string_view severity_color(std::string_view severity) {
   std::string word(severity);
   std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return std::tolower(c); });
-  auto is = [&](std::string_view english) { return word == english || severity == tr(english); };
-  if (is("critical")) return "\x1b[1;31m";  // bold red
-  if (is("high")) return "\x1b[31m";        // red
-  if (is("medium")) return "\x1b[33m";      // yellow
-  if (is("low") || is("info")) return "\x1b[2m";  // dim
+  // The English word (what --json and the daemon say) or its Vietnamese name, when a command translated it.
+  if (word == "critical" || severity == tr("critical")) return "\x1b[1;31m";  // bold red
+  if (word == "high" || severity == tr("high")) return "\x1b[31m";            // red
+  if (word == "medium" || severity == tr("medium")) return "\x1b[33m";        // yellow
+  if (word == "low" || severity == tr("low") || word == "info" || severity == tr("info")) return "\x1b[2m";  // dim
   return "";
 }
 
