@@ -127,6 +127,8 @@ std::string fit_width(std::string_view text, size_t width) {
     pos += c.length;
   }
   // Combining marks after the last letter kept belong to it (zero columns, so they were taken above).
+  // A blank just before the cut would read as a gap: "dò quét…", not "dò quét …".
+  while (pos > 0 && text[pos - 1] == ' ') --pos;
   return std::string(text.substr(0, pos)) + "…";
 }
 
