@@ -10,12 +10,14 @@
 #include "daemon_client.h"
 #include "audit_command.h"
 #include "completion.h"
+#include "correlation_command.h"
 #include "exit_codes.h"
 #include "i18n.h"
 #include "terminal.h"
 #include "export_command.h"
 #include "list_commands.h"
 #include "replay_command.h"
+#include "report_command.h"
 #include "rules_command.h"
 #include "status_command.h"
 #include "verify_command.h"
@@ -70,6 +72,8 @@ int main(int argc, char** argv) {
   vigil::cli::add_export_command(app, exit_code);
   vigil::cli::add_verify_command(app, exit_code);
   vigil::cli::add_audit_commands(app, exit_code);
+  vigil::cli::add_report_commands(app, exit_code);
+  vigil::cli::add_correlation_commands(app, exit_code);
   vigil::cli::add_completion_command(app, exit_code);  // walks the whole tree when it runs
   try {
     app.parse(argc, argv);

@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <memory>
 
+#include "correlation_api.h"
 #include "export_api.h"
 #include "incident_api.h"
+#include "report_api.h"
 #include "vigil/core/eve_json.h"
 #include "vigil/correlator/incident_actions.h"
 
@@ -176,6 +178,14 @@ void ControlApi::dispatch(const Caller& caller, const std::string& method, const
       audit(caller, method, recorded, outcome);
     }));
   }
+  if (is_report_method(method)) {
+    const ReportApiContext context{store_, hooks_.forwarding, hooks_.policy, clock_.now(),
+                                   [&](const json& recorded, const std::string& outcome) {
+                                     audit(caller, method, recorded, outcome);
+                                   }};
+    return reply(handle_report(context, method, params, id));
+  }
+  if (is_correlation_method(method)) return handle_correlation(store_, pipeline_, method, params, id, reply);
   if (is_rule_admin_method(method) && hooks_.rule_admin != nullptr) {
     return handle_rule_admin(*hooks_.rule_admin, hooks_.reload_rules_with, caller.user, method, params, id,
                              [this, caller, method](const json& recorded, const std::string& outcome) {

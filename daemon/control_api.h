@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -15,12 +16,15 @@
 #include "jsonrpc.h"
 #include "pipeline.h"
 #include "roles.h"
-#include "vigil/core/result.h"
 #include "rule_admin_api.h"
+#include "vigil/core/result.h"
 #include "vigil/core/time.h"
+#include "vigil/correlator/incident_policy.h"
 #include "vigil/storage/rocks_store.h"
 
 namespace vigil::daemon {
+
+class Forwarding;
 
 struct ControlHooks {
   std::function<nlohmann::json()> status;
@@ -28,14 +32,18 @@ struct ControlHooks {
   std::function<void(std::function<void(Result<std::string>)> done)> reload_rules;
   // The same for the correlation rules and the incident policy (correlation_reload.h).
   std::function<void(std::function<void(Result<std::string>)> done)> reload_correlation;
-  // alerts.tail (alert_feed.h): the alerts stored after params.after_seq; throws Error on bad params.
-  std::function<nlohmann::json(const nlohmann::json& params)> alerts_tail;
-};
-
   // rules.list|show|disable|enable|threshold|suppress|... (rule_admin_api.h): the rule admin's state and
   // a reload with the overrides it asks for.
   RuleAdmin* rule_admin = nullptr;
   RuleReloader reload_rules_with;
+  // alerts.tail (alert_feed.h): the alerts stored after params.after_seq; throws Error on bad params.
+  std::function<nlohmann::json(const nlohmann::json& params)> alerts_tail;
+  // The layer-4 outbox `reports.send` queues on (report_api.h); nullptr: none. The policy vigild started
+  // with, for the asset names a report form shows.
+  Forwarding* forwarding = nullptr;
+  std::shared_ptr<const correlator::IncidentPolicy> policy;
+};
+
 class ControlApi {
  public:
   using Reply = std::function<void(std::string line)>;  // one JSON line, without the newline

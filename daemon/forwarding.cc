@@ -141,6 +141,36 @@ void Forwarding::incident_changed(const Incident& incident) {
   }
 }
 
+Result<Forwarding::QueuedReport> Forwarding::queue_report(const std::string& bundle) {
+  for (auto& channel : channels_) {
+    if (channel->config.type != "stix_outbox") continue;
+    {
+      std::lock_guard lock(channel->mutex);
+      if (auto appended = channel->spool->append(bundle); !appended) {
+        ++channel->spool_errors;
+        channel->last_error = appended.error().message;
+        return fail(appended.error().with_context("layer-4 outbox " + channel->config.name));
+      }
+    }
+    {
+      std::lock_guard lock(wake_mutex_);
+      pending_ = true;
+    }
+    wake_.notify_one();
+    std::lock_guard lock(channel->mutex);
+    return QueuedReport{channel->config.name, channel->spool->pending_count()};
+  }
+  return fail(ErrorCode::unsupported,
+              "no layer-4 outbox is configured: add a forwarder of type stix_outbox to vigild's config");
+}
+
+std::optional<std::string> Forwarding::report_organisation() const {
+  for (const auto& channel : channels_) {
+    if (channel->config.type == "stix_outbox") return channel->config.organisation;
+  }
+  return std::nullopt;
+}
+
 void Forwarding::run() {
   ::pthread_setname_np(::pthread_self(), "vigil-forward");
   for (;;) {
@@ -221,10 +251,22 @@ void record_report_receipt(storage::RocksStore& store, correlator::Correlator& c
     return;
   }
   Incident incident = std::move(**stored);
-  if (incident.report.initial_sent) return;  // recorded already (by a liaison, or an earlier delivery)
-  if (auto done = correlator::record_report_sent(incident, false, receipt.receipt, "vigild", now); !done) {
-    spdlog::warn("layer-4 report for {}: {}", incident.id, done.error().message);
-    return;
+  const std::string& kind = receipt.report_kind;
+  if (kind == "final") {
+    // Recorded once, on the timeline: the report clock only times the initial notice and the full report.
+    for (const auto& entry : incident.timeline) {
+      if (entry.what.starts_with(kFinalReportSent)) return;
+    }
+    incident.report.receipts.push_back(receipt.receipt);
+    incident.timeline.push_back({now, "vigild", std::string(kFinalReportSent) + ", receipt " + receipt.receipt});
+  } else {
+    const bool full = kind == "full";
+    // Recorded already (by a liaison, or an earlier delivery of the same report).
+    if (full ? incident.report.full_sent.has_value() : incident.report.initial_sent.has_value()) return;
+    if (auto done = correlator::record_report_sent(incident, full, receipt.receipt, "vigild", now); !done) {
+      spdlog::warn("layer-4 report for {}: {}", incident.id, done.error().message);
+      return;
+    }
   }
   if (auto put = store.put(incident); !put) {
     spdlog::error("layer-4 report for {} accepted but not recorded: {}", incident.id, put.error().message);
@@ -236,7 +278,7 @@ void record_report_receipt(storage::RocksStore& store, correlator::Correlator& c
   entry.actor = "vigild";
   entry.action = "incidents.report_sent";
   entry.detail = json{{"role", "forwarder"},
-                      {"params", {{"id", incident.id}, {"full", false}, {"receipt", receipt.receipt}}},
+                      {"params", {{"id", incident.id}, {"kind", kind}, {"full", kind == "full"}, {"receipt", receipt.receipt}}},
                       {"bundle", receipt.bundle_file}}
                      .dump();
   if (auto appended = store.append_audit(entry); !appended) {

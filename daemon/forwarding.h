@@ -17,7 +17,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -58,6 +60,16 @@ class Forwarding {
 
   void incident_changed(const Incident& incident);
 
+  // `vigil report send`: a report bundle a person asked for, spooled on the layer-4 outbox (the first
+  // stix_outbox forwarder) and delivered like the automatic initial notices. Fails when none is configured.
+  struct QueuedReport {
+    std::string forwarder;
+    size_t backlog = 0;  // records waiting on that spool, this one included
+  };
+  Result<QueuedReport> queue_report(const std::string& bundle);
+  // The organisation the layer-4 outbox reports as (its `organisation`); nullopt without an outbox.
+  std::optional<std::string> report_organisation() const;
+
   // Per forwarder: name, type, backlog (records spooled, not delivered), delivered, failures,
   // spool_errors, last_error (empty once a delivery worked again).
   nlohmann::json status() const;
@@ -79,8 +91,12 @@ class Forwarding {
   std::thread thread_;
 };
 
-// A layer-4 bundle the sender accepted: records the initial report as sent on the incident (actor
-// "vigild", the sender's output as receipt), tells the correlator and appends it to the audit chain.
+// The timeline entry that records a delivered final report (the report clock has no field for it).
+inline constexpr std::string_view kFinalReportSent = "layer-4 final report sent";
+
+// A layer-4 bundle the sender accepted: records the report of the bundle's kind (initial notice, full or
+// final report) as sent on the incident (actor "vigild", the sender's output as receipt), tells the
+// correlator and appends it to the audit chain.
 // Runs on the pipeline thread (post it there), like every other incident change.
 void record_report_receipt(storage::RocksStore& store, correlator::Correlator& correlator,
                            const correlator::StixReceipt& receipt, Timestamp now);

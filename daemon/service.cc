@@ -357,6 +357,8 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
   hooks.reload_correlation = [self](std::function<void(Result<std::string>)> done) {
     self->correlation_reload->reload(std::move(done));
   };
+  hooks.forwarding = d->forwarding.get();
+  hooks.policy = *policy;
   d->api = std::make_unique<ControlApi>(*d->store, *d->pipeline, d->clock, std::move(hooks));
   d->server = std::make_unique<ControlServer>(d->io, c.control, *d->api);
   if (auto listening = d->server->listen(); !listening) return fail(listening.error());

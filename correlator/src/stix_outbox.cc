@@ -25,8 +25,10 @@ uint64_t fnv1a(std::string_view text, uint64_t seed) {
   return h;
 }
 
+}  // namespace
+
 // RFC 9562 version 8 (custom) UUID from a name: deterministic without a SHA-1 implementation.
-std::string name_uuid(std::string_view name) {
+std::string stix_name_uuid(std::string_view name) {
   uint64_t hi = fnv1a(name, 0x5354495856494731ULL);
   uint64_t lo = fnv1a(name, 0x564947494c535458ULL);
   hi = (hi & ~0xF000ULL) | 0x8000ULL;                          // version 8
@@ -37,6 +39,8 @@ std::string name_uuid(std::string_view name) {
                 static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
   return out;
 }
+
+namespace {
 
 // STIX timestamps: RFC 3339 in UTC with a Z.
 std::string stix_time(Timestamp ts) {
@@ -108,8 +112,8 @@ bool needs_layer4_report(const Incident& incident) { return incident.report_requ
 std::string format_stix_bundle(const Incident& incident, const std::string& organisation) {
   const std::string created = stix_time(incident.first_seen);
   const std::string modified = stix_time(incident.timeline.empty() ? incident.last_seen : incident.timeline.back().time);
-  const std::string identity_id = "identity--" + name_uuid("identity|" + organisation);
-  const std::string incident_id = "incident--" + name_uuid("incident|" + incident.id);
+  const std::string identity_id = "identity--" + stix_name_uuid("identity|" + organisation);
+  const std::string incident_id = "incident--" + stix_name_uuid("incident|" + incident.id);
 
   Json objects = Json::array();
   objects.push_back({{"type", "identity"}, {"spec_version", "2.1"}, {"id", identity_id}, {"created", created},
@@ -136,13 +140,13 @@ std::string format_stix_bundle(const Incident& incident, const std::string& orga
     std::string pattern = pattern_for(observable);
     if (pattern.empty()) continue;
     std::string key = incident.id + "|" + observable.type + "|" + observable.value;
-    std::string indicator_id = "indicator--" + name_uuid("indicator|" + key);
+    std::string indicator_id = "indicator--" + stix_name_uuid("indicator|" + key);
     objects.push_back({{"type", "indicator"}, {"spec_version", "2.1"}, {"id", indicator_id}, {"created", created},
                        {"modified", created}, {"created_by_ref", identity_id}, {"pattern", pattern},
                        {"pattern_type", "stix"}, {"valid_from", created}});
     objects.push_back({{"type", "sighting"},
                        {"spec_version", "2.1"},
-                       {"id", "sighting--" + name_uuid("sighting|" + key)},
+                       {"id", "sighting--" + stix_name_uuid("sighting|" + key)},
                        {"created", created},
                        {"modified", modified},
                        {"created_by_ref", identity_id},
@@ -152,7 +156,7 @@ std::string format_stix_bundle(const Incident& incident, const std::string& orga
                        {"count", std::min<uint64_t>(incident.event_count, 999'999'999)},
                        {"where_sighted_refs", Json::array({identity_id})}});
   }
-  Json bundle{{"type", "bundle"}, {"id", "bundle--" + name_uuid("bundle|" + incident.id + "|" + modified)},
+  Json bundle{{"type", "bundle"}, {"id", "bundle--" + stix_name_uuid("bundle|" + incident.id + "|" + modified)},
               {"objects", std::move(objects)}};
   return bundle.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -164,11 +168,14 @@ Result<void> StixOutboxForwarder::deliver(std::span<const std::string> records) 
   for (const auto& record : records) {
     std::string bundle_id;
     std::string incident_id;
+    std::string report_kind = "initial";
     try {
       auto bundle = Json::parse(record);
       bundle_id = bundle.at("id").get<std::string>();
       for (const auto& object : bundle.at("objects")) {
-        if (object.at("type") == "incident") incident_id = object.value("x_vigil_id", "");
+        if (object.at("type") != "incident") continue;
+        incident_id = object.value("x_vigil_id", "");
+        report_kind = object.value("x_vigil_report_kind", "initial");
       }
     } catch (const std::exception&) {
       // A record that is not a bundle can never be delivered; keeping it would block the queue forever.
@@ -189,7 +196,7 @@ Result<void> StixOutboxForwarder::deliver(std::span<const std::string> records) 
       if (!sent) return fail(sent.error());
       receipt = *sent;
     }
-    if (on_receipt_) on_receipt_({incident_id, file.string(), receipt});
+    if (on_receipt_) on_receipt_({incident_id, file.string(), receipt, report_kind});
   }
   return ok();
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vigil/core/incident.h"
@@ -24,10 +25,16 @@ bool needs_layer4_report(const Incident& incident);
 // the object, so the same incident always gives the same ids and the receiver can deduplicate.
 std::string format_stix_bundle(const Incident& incident, const std::string& organisation);
 
+// The name-based UUID those ids use ("incident|INC-000007" -> the same UUID every time), for callers that
+// add objects or bundles of their own (the daemon's full and final reports).
+std::string stix_name_uuid(std::string_view name);
+
 struct StixReceipt {
   std::string incident_id;
   std::string bundle_file;
   std::string receipt;  // what the sender printed on stdout (trimmed), or "accepted"
+  // The bundle incident's x_vigil_report_kind: "initial" (also when absent), "full" or "final".
+  std::string report_kind = "initial";
 };
 
 class StixOutboxForwarder final : public Forwarder {
