@@ -47,18 +47,20 @@ namespace {
 // What the sensors counted: drops first (what was missed), then flows, fragments and anomalies.
 void print_counters(std::ostream& out, const ReplayTotals& totals) {
   out << "\n" << tr("Counters") << "\n";
-  out << "  packets " << with_thousands(totals.packets) << ", kernel drops " << with_thousands(totals.kernel_drops)
-      << ", queue drops " << with_thousands(totals.queue_drops) << "\n";
-  out << "  flows " << with_thousands(totals.flows) << " (evicted from a full flow table: "
-      << with_thousands(totals.flow_evictions) << ")\n";
-  out << "  IP fragments " << with_thousands(totals.fragments) << " -> " << with_thousands(totals.datagrams_reassembled)
-      << " datagrams reassembled (timed out " << with_thousands(totals.fragment_timeouts)
-      << ", evicted at the memory cap " << with_thousands(totals.fragment_evictions) << ")\n";
+  out << "  " << tr("packets") << " " << with_thousands(totals.packets) << ", " << tr("kernel drops") << " "
+      << with_thousands(totals.kernel_drops) << ", " << tr("queue drops") << " " << with_thousands(totals.queue_drops)
+      << "\n";
+  out << "  " << tr("flows") << " " << with_thousands(totals.flows) << " (" << tr("evicted from a full flow table")
+      << ": " << with_thousands(totals.flow_evictions) << ")\n";
+  out << "  " << tr("IP fragments") << " " << with_thousands(totals.fragments) << " -> "
+      << with_thousands(totals.datagrams_reassembled) << " " << tr("datagrams reassembled") << " (" << tr("timed out")
+      << " " << with_thousands(totals.fragment_timeouts) << ", " << tr("evicted at the memory cap") << " "
+      << with_thousands(totals.fragment_evictions) << ")\n";
   if (totals.anomalies_by_kind.empty()) {
-    out << "  decode anomalies: none\n";
+    out << "  " << tr("decode anomalies") << ": " << tr("none") << "\n";
     return;
   }
-  out << "  decode anomalies:";
+  out << "  " << tr("decode anomalies") << ":";
   for (const auto& [kind, count] : totals.anomalies_by_kind) out << " " << kind << "=" << with_thousands(count);
   out << "\n";
 }
@@ -70,18 +72,21 @@ void print_replay_summary(std::ostream& out, const ReplayTotals& totals, const L
   char rate[64];
   const double mbit = totals.seconds > 0 ? static_cast<double>(totals.bytes) * 8 / 1e6 / totals.seconds : 0;
   std::snprintf(rate, sizeof rate, "%.2f s (%.0f Mbit/s)", totals.seconds, mbit);
-  out << "Read " << totals.files << (totals.files == 1 ? " capture: " : " captures: ") << with_thousands(totals.packets)
-      << " packets, " << megabytes(totals.bytes) << " in " << rate << "\n";
-  out << "Rules: " << rules.signatures->size() << " signatures (" << rules.signature_report.issues.size()
-      << " skipped), " << rules.correlation.size() << " correlation rules\n";
+  out << tr("Read") << " " << totals.files << " " << (totals.files == 1 ? tr("capture") : tr("captures")) << ": "
+      << with_thousands(totals.packets) << " " << tr("packets") << ", " << megabytes(totals.bytes) << " " << tr("in")
+      << " " << rate << "\n";
+  out << tr("Rules") << ": " << rules.signatures->size() << " " << tr("signatures") << " ("
+      << rules.signature_report.issues.size() << " " << tr("skipped") << "), " << rules.correlation.size() << " "
+      << tr("correlation rules") << "\n";
 
   auto count_of = [&](EventType type) {
     const auto it = pipeline.events_by_type().find(type);
     return it == pipeline.events_by_type().end() ? uint64_t{0} : it->second;
   };
-  out << "Events: " << with_thousands(count_of(EventType::alert)) << " alerts, "
-      << with_thousands(count_of(EventType::flow)) << " flows, " << with_thousands(count_of(EventType::anomaly))
-      << " anomaly events (" << with_thousands(totals.anomalies) << " decode anomalies counted)\n";
+  out << tr("Events") << ": " << with_thousands(count_of(EventType::alert)) << " " << tr("alerts") << ", "
+      << with_thousands(count_of(EventType::flow)) << " " << tr("flows") << ", "
+      << with_thousands(count_of(EventType::anomaly)) << " " << tr("anomaly events") << " ("
+      << with_thousands(totals.anomalies) << " " << tr("decode anomalies counted") << ")\n";
   print_counters(out, totals);
 
   std::vector<std::pair<uint32_t, SignatureCount>> signatures(pipeline.alerts_by_sid().begin(),
@@ -114,8 +119,8 @@ void print_replay_summary(std::ostream& out, const ReplayTotals& totals, const L
     table.print(out);
   }
   if (!data_dir.empty()) {
-    out << "\nStored " << with_thousands(pipeline.stored_events()) << " events in " << data_dir
-        << " (see: vigil alerts list, vigil incidents list)\n";
+    out << "\n" << tr("Stored") << " " << with_thousands(pipeline.stored_events()) << " " << tr("events") << " "
+        << tr("in") << " " << data_dir << " (" << tr("see") << ": vigil alerts list, vigil incidents list)\n";
   }
 }
 
