@@ -70,7 +70,6 @@ int tail(const TailOptions& o) {
     }
     if (announced_loss) std::cerr << "vigil: " << tr("vigild is back; going on from where the tail was") << "\n";
     announced_loss = false;
-    if (first_connect && !o.json) std::cerr << "vigil: " << tr("following new alerts (Ctrl-C ends)") << "\n";
     first_connect = false;
     while (!g_stop) {
       json params = json::object();
@@ -84,6 +83,7 @@ int tail(const TailOptions& o) {
         announced_loss = true;
         break;
       }
+      if (!after) std::cerr << "vigil: " << tr("following new alerts (Ctrl-C ends)") << "\n";  // on stderr: --json stays EVE
       since = reply->value("now", since);
       const bool full = (*reply)["alerts"].size() >= 500;
       for (const json& item : (*reply)["alerts"]) {
