@@ -25,7 +25,7 @@ Result<PatternGroups> PatternGroups::build(const std::vector<Rule>& rules, const
   auto table_of = [&](const std::vector<uint32_t>& members) -> Result<int32_t> {
     auto [it, inserted] = known.try_emplace(members, static_cast<int32_t>(groups.tables_.size()));
     if (!inserted) return it->second;
-    PatternTableBuilder builder(HS_FLAG_SINGLEMATCH);  // a packet needs each fast pattern once
+    PatternTableBuilder builder(HS_FLAG_SINGLEMATCH, true);  // a packet needs each fast pattern once
     for (uint32_t m : members) {
       const FastPattern& fp = patterns[items[m]];
       builder.add(fp.bytes, fp.nocase, fp.rule);

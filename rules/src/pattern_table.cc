@@ -25,7 +25,18 @@ Result<PatternTable> PatternTableBuilder::build(HsDatabaseCache& cache, unsigned
   }
   for (const HsLiteral& l : literals_) table.lengths.push_back(static_cast<uint32_t>(l.bytes.size()));
   if (literals_.empty()) return table;
-  auto db = cache.load_or_compile(literals_, mode);
+  table.ids_are_spans = ids_locate_rules_ && table.rules.size() < (1u << (32 - PatternTable::kSpanCountBits));
+  for (size_t id = 0; table.ids_are_spans && id < rules_of_.size(); ++id) {
+    table.ids_are_spans = rules_of_[id].size() <= PatternTable::kSpanCountMask;
+  }
+  std::vector<HsLiteral> reported = literals_;
+  if (table.ids_are_spans) {
+    for (HsLiteral& l : reported) {
+      const uint32_t first = table.offsets[l.id];
+      l.id = first << PatternTable::kSpanCountBits | (table.offsets[l.id + 1] - first);
+    }
+  }
+  auto db = cache.load_or_compile(reported, mode);
   if (!db) return fail(db.error());
   table.database = std::move(*db);
   return table;

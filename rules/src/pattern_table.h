@@ -24,6 +24,9 @@ struct PatternTable {
   std::vector<uint32_t> rules;
   std::vector<uint32_t> lengths;  // bytes of each pattern
   std::vector<RuleGate> gates;    // block tables: rules as their gates (filled by PatternGroups)
+  // Built with ids_locate_rules: the id Hyperscan reports is the pattern's rule span itself
+  // (first << 8 | count), so a hit finds its gates with one read instead of two dependent ones.
+  bool ids_are_spans = false;
 
   std::span<const uint32_t> pattern_rules(unsigned id) const {
     return {rules.data() + offsets[id], offsets[id + 1] - offsets[id]};
@@ -31,12 +34,22 @@ struct PatternTable {
   GatedRules gated_pattern_rules(unsigned id) const {
     return {gates.data() + offsets[id], offsets[id + 1] - offsets[id]};
   }
+  // The gates of the rules of the pattern Hyperscan reported as `hs_id`.
+  GatedRules gated_hit_rules(unsigned hs_id) const {
+    if (ids_are_spans) return {gates.data() + (hs_id >> kSpanCountBits), hs_id & kSpanCountMask};
+    return gated_pattern_rules(hs_id);
+  }
+  static constexpr unsigned kSpanCountBits = 8;
+  static constexpr unsigned kSpanCountMask = (1u << kSpanCountBits) - 1;
   size_t pattern_count() const { return lengths.size(); }
 };
 
 class PatternTableBuilder {
  public:
-  explicit PatternTableBuilder(unsigned flags) : flags_(flags) {}
+  // `ids_locate_rules`: Hyperscan reports each pattern by its rule span (PatternTable::ids_are_spans)
+  // when every span fits (fewer than 256 rules per pattern, fewer than 2^24 in the table).
+  explicit PatternTableBuilder(unsigned flags, bool ids_locate_rules = false)
+      : flags_(flags), ids_locate_rules_(ids_locate_rules) {}
 
   void add(const std::string& bytes, bool nocase, uint32_t rule_index);
   bool empty() const { return literals_.empty(); }
@@ -47,6 +60,7 @@ class PatternTableBuilder {
 
  private:
   unsigned flags_;
+  bool ids_locate_rules_;
   std::unordered_map<std::string, unsigned> ids_;
   std::vector<HsLiteral> literals_;
   std::vector<std::vector<uint32_t>> rules_of_;

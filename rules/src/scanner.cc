@@ -46,6 +46,7 @@ struct PacketGate {
   int8_t direction;
   int8_t established;
   bool ports;
+  bool syn;  // TCP with SYN set
 };
 
 // Whether the memo's address is in gate address set `set`, testing the set only the first time.
@@ -64,6 +65,7 @@ bool gate_admits(const RuleSetImpl& impl, const RuleGate& gate, const PacketGate
   if ((gate.protos & p.proto_bit) == 0) return false;
   if (gate.direction != 0 && gate.direction != p.direction) return false;
   if (gate.established != 0 && gate.established != p.established) return false;
+  if (gate.requires_syn && !p.syn) return false;
   if (gate.check_ports && p.ports &&
       (packet.src_port < gate.src_lo || packet.src_port > gate.src_hi || packet.dst_port < gate.dst_lo ||
        packet.dst_port > gate.dst_hi)) {
@@ -147,7 +149,8 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   ScannerState::AddressMemo& dst_memo = st.memo_for(dst, src);
   const PacketGate gate_input{static_cast<uint8_t>(1u << cls), static_cast<int8_t>(packet.to_server ? 1 : -1),
                               static_cast<int8_t>(packet.established ? 1 : -1),
-                              cls == kProtoClassTcp || cls == kProtoClassUdp};
+                              cls == kProtoClassTcp || cls == kProtoClassUdp,
+                              packet.proto == 6 && (packet.tcp_flags & kTcpSyn) != 0};
 
   // Only rules that pass their gate become candidates, as rule index * 4 + what of the header is
   // left to check (the order stays index order). Each source list below is sorted and holds a rule
@@ -174,7 +177,7 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   if (!packet.payload.empty() && st.scratch_ready && table != nullptr) {
     hs_scan(table->database.get(), packet.payload.data(), static_cast<unsigned>(packet.payload.size()), 0,
             st.scratch.get(), on_hs_match, &st.hits);
-    for (uint32_t id : st.hits) gather(table->gated_pattern_rules(id));
+    for (uint32_t id : st.hits) gather(table->gated_hit_rules(id));
   }
   gather(selection.plain);
   gather_by_index(impl.non_payload_by_src(src));
