@@ -44,7 +44,9 @@ int main(int argc, char** argv) {
                         "Log what the modules do (to stderr)");
   app.footer("Run 'vigil COMMAND --help' for a command's options and examples.\n"
              "Over TLS: vigil --connect 10.0.0.5:7443 --cert me.pem --key me.key --ca ca.pem status\n"
-             "(or $VIGIL_CONNECT, $VIGIL_CERT, $VIGIL_KEY, $VIGIL_CA); without --connect, vigild's Unix socket.");
+             "(or $VIGIL_CONNECT, $VIGIL_CERT, $VIGIL_KEY, $VIGIL_CA); without --connect, vigild's Unix socket.\n"
+             "In Vietnamese: vigil --lang vi incidents list (or $VIGIL_LANG=vi). Tab completion: vigil completion --help.\n"
+             "Exit codes: 0 done, 1 ran and failed or was refused, 2 bad usage (nothing was done).");
   // Every command that talks to vigild reads these through DaemonClient.
   vigil::cli::RemoteDaemon& remote = vigil::cli::remote_daemon_setting();
   app.add_option("--connect", remote.address, "Reach vigild's TLS control listener at HOST:PORT ($VIGIL_CONNECT)")
