@@ -1,5 +1,5 @@
 // RuleGate: a rule's index with the cheap facts of its header (protocol class, flow direction and
-// state, single-range ports, a common address set per side) in 16 bytes. The rule lists a packet
+// state, single-range ports, a common address set per side, a SYN its `flags` needs) in 16 bytes. The rule lists a packet
 // selects are arrays of gates (GatedRules), so the scanner drops the many candidates that cannot
 // apply while it reads the list in order, without touching the rules. Built by RuleSetImpl.
 // Thread contract: immutable after build; shared by all scanners.
@@ -25,6 +25,9 @@ struct RuleGate {
   // The gate checks both address sides exactly (not `<>`; each side `any` or a gate set), so a
   // rule it admits needs at most ports_match; with check_ports too, nothing of header_matches.
   bool covers_addresses : 1 = false;
+  // The rule's `flags` needs SYN set (`flags:S`, `S+`, `*S`, as port scan rules say): most packets
+  // have no SYN, and those candidates used to fail only after reading the rule.
+  bool requires_syn : 1 = false;
 };
 static_assert(sizeof(RuleGate) == 16);
 

@@ -132,6 +132,12 @@ void RuleSetImpl::build_gates() {
     gate.protos = rule.protos;
     gate.direction = rule.flow.direction;
     gate.established = rule.flow.established;
+    if (rule.flags) {
+      const FlagsCheck& f = *rule.flags;
+      const bool syn = (f.flags & kTcpSyn) != 0;
+      gate.requires_syn = (syn && (f.mode == FlagsCheck::Mode::exact || f.mode == FlagsCheck::Mode::all_plus)) ||
+                          (f.mode == FlagsCheck::Mode::any && f.flags == kTcpSyn);
+    }
     if (!rule.bidirectional) {  // a `<>` rule may match either way round: header_matches decides
       RuleGate ports = gate;
       gate.check_ports = single_range(rule.src_ports, ports.src_lo, ports.src_hi) &&

@@ -103,3 +103,37 @@ TEST_CASE("gate: with more than 64 short address sets each rule still matches on
   for (uint32_t i = 0; i < 70; ++i) shared[i] = 100 + i;
   CHECK(scan_sids(scanner, tcp_packet("172.16.0.1", 5555, "192.168.1.11", 80, "abc")) == shared);
 }
+
+TEST_CASE("gate: a rule whose flags need SYN is not checked on packets without SYN, and still matches SYNs",
+          "[rules][scanner][gate][profile]") {
+  auto set = compile_clean(
+      "alert tcp $HOME_NET any -> $EXTERNAL_NET 22 (msg:\"syn\"; flow:to_server; flags:S,12; sid:1;)\n"
+      "alert tcp any any -> any 22 (msg:\"syn plus\"; flags:S+; sid:2;)\n"
+      "alert tcp any any -> any 22 (msg:\"any of S\"; flags:*S; sid:3;)\n"
+      "alert tcp any any -> any 22 (msg:\"any of SF\"; flags:*SF; sid:4;)\n"
+      "alert tcp any any -> any 22 (msg:\"syn ack\"; flags:SA; content:\"x\"; sid:5;)\n");
+  Scanner scanner(set);
+  RuleProfile profile;
+  scanner.set_profile(&profile);
+  Packet p = tcp_packet("192.168.1.10", 40000, "203.0.113.5", 22, "");
+  p.tcp_flags = kTcpAck;
+  CHECK(scan_sids(scanner, p).empty());
+  for (size_t i = 0; i < 3; ++i) CHECK(profile[i].checks == 0);  // sids 1-3: turned away by the gate
+  CHECK(profile[3].checks == 1);  // *SF: a FIN alone would do, so the rule itself decides
+  p.tcp_flags = kTcpFin;
+  CHECK(scan_sids(scanner, p) == std::vector<uint32_t>{4});
+  p.tcp_flags = kTcpSyn;
+  CHECK(scan_sids(scanner, p) == std::vector<uint32_t>{1, 2, 3, 4});
+  p.tcp_flags = kTcpSyn | 0x40;  // ECE, ignored by `S,12`
+  CHECK(scan_sids(scanner, p) == std::vector<uint32_t>{1, 2, 3, 4});
+  Packet synack = tcp_packet("192.168.1.10", 40000, "203.0.113.5", 22, "x");
+  synack.tcp_flags = kTcpSyn | kTcpAck;
+  CHECK(scan_sids(scanner, synack) == std::vector<uint32_t>{2, 3, 4, 5});
+  synack.tcp_flags = kTcpAck;
+  CHECK(scan_sids(scanner, synack).empty());
+  // Not TCP: flags never match, with or without the gate.
+  Packet udp = tcp_packet("192.168.1.10", 40000, "203.0.113.5", 22, "x");
+  udp.proto = 17;
+  udp.tcp_flags = kTcpSyn;
+  CHECK(scan_sids(scanner, udp).empty());
+}
