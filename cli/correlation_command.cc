@@ -89,7 +89,7 @@ Result<std::vector<correlator::CorrelationRule>> load_rules_under_test(const std
   if (!report.errors.empty()) {
     for (const auto& error : report.errors) std::cerr << "vigil: " << to_string(error) << "\n";
     return fail(ErrorCode::invalid_argument, std::to_string(report.errors.size()) +
-                                                 " correlation rule(s) have errors; fix them and run again");
+                                                 " problem(s) in the correlation rules; fix them and run again");
   }
   if (rules->empty()) return fail(ErrorCode::invalid_argument, "no correlation rules in the given --rules");
   return rules;
