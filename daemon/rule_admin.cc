@@ -229,6 +229,7 @@ Result<void> RuleAdmin::flush_counters() {
     json doc = *stored ? **stored : json::object();
     for (const auto& [sid, counts] : sids) {
       json& entry = doc[std::to_string(sid)];
+      if (!entry.is_object()) entry = json::object();  // a sid new this hour: value() on null throws
       entry["hits"] = entry.value("hits", uint64_t{0}) + counts.first;
       entry["suppressed"] = entry.value("suppressed", uint64_t{0}) + counts.second;
     }
