@@ -51,7 +51,7 @@ int verify_chain(DaemonClient& client) {
     std::cout << tr("audit chain intact") << ": " << v.value("entries", 0) << " " << tr("entries");
     // value(), not operator[]: a key the daemon left out must not be undefined behaviour on a const json.
     if (const auto first = v.value("first_seq", nlohmann::json()); !first.is_null()) {
-      std::cout << ", " << first << " to " << v.value("last_seq", nlohmann::json());
+      std::cout << ", " << first << " " << tr("to") << " " << v.value("last_seq", nlohmann::json());
     }
     std::cout << "\n";
     return kExitOk;

@@ -229,6 +229,12 @@ constexpr Entry kVietnamese[] = {
     {"variables:", "biến:"},
     {"you", "bạn"},
 
+    // vigil rules reload, vigil audit log --verify.
+    {"correlation rules and policy", "quy tắc tương quan và chính sách"},
+    {"reloaded", "đã nạp lại"},
+    {"signature rules", "quy tắc chữ ký"},
+    {"to", "đến"},
+
     // vigil replay's summary.
     {"IP fragments", "mảnh IP"},
     {"Read", "Đã đọc"},

@@ -5,6 +5,7 @@
 
 #include "daemon_client.h"
 #include "exit_codes.h"
+#include "i18n.h"
 
 namespace vigil::cli {
 
@@ -25,7 +26,7 @@ int run_reload(const ReloadOptions& options) {
   nlohmann::json results = nlohmann::json::object();
   int exit_code = kExitOk;
   for (const auto& method : methods) {
-    const std::string what = method == "rules.reload" ? "signature rules" : "correlation rules and policy";
+    const std::string_view what = method == "rules.reload" ? tr("signature rules") : tr("correlation rules and policy");
     auto reply = client->call(method);
     if (!reply) {
       results[method] = {{"reloaded", false}, {"error", reply.error().message}};
@@ -34,7 +35,7 @@ int run_reload(const ReloadOptions& options) {
       continue;
     }
     results[method] = *reply;
-    if (!options.json) std::cout << what << " reloaded: " << reply->value("summary", "") << "\n";
+    if (!options.json) std::cout << what << " " << tr("reloaded") << ": " << reply->value("summary", "") << "\n";
   }
   if (options.json) std::cout << results.dump(2) << "\n";
   return exit_code;
