@@ -223,22 +223,33 @@ Result<void> RuleAdmin::flush_counters() {
     last_flush_ = std::chrono::steady_clock::now();
   }
   // Only this (serialised) flush writes the hourly documents, so read-add-write cannot lose a count.
+  // It runs on the pipeline thread: a damaged document is an Error, never an exception there.
+  try {
+    if (auto added = add_hours(hours_to_add); !added) return added;
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::corrupt_data, std::string("hourly rule hit counts: ") + e.what());
+  }
+  if (auto put = store_.put_state(kHitsKey, totals.dump()); !put) return put;
+  // The suppressions' counts live in their list.
+  std::lock_guard lock(mutex_);
+  return save_suppressions_locked();
+}
+
+Result<void> RuleAdmin::add_hours(const std::map<Timestamp, std::map<uint32_t, std::pair<uint64_t, uint64_t>>>& hours_to_add) {
   for (const auto& [hour, sids] : hours_to_add) {
     auto stored = read_json(store_, hour_key(hour));
     if (!stored) return fail(stored.error());
     json doc = *stored ? **stored : json::object();
     for (const auto& [sid, counts] : sids) {
       json& entry = doc[std::to_string(sid)];
+      if (!entry.is_object()) entry = json::object();
       if (!entry.is_object()) entry = json::object();  // a sid new this hour: value() on null throws
       entry["hits"] = entry.value("hits", uint64_t{0}) + counts.first;
       entry["suppressed"] = entry.value("suppressed", uint64_t{0}) + counts.second;
     }
     if (auto put = store_.put_state(hour_key(hour), doc.dump()); !put) return put;
   }
-  if (auto put = store_.put_state(kHitsKey, totals.dump()); !put) return put;
-  // The suppressions' counts live in their list.
-  std::lock_guard lock(mutex_);
-  return save_suppressions_locked();
+  return ok();
 }
 
 Result<void> RuleAdmin::save_suppressions_locked() {

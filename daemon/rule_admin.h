@@ -90,6 +90,7 @@ class RuleAdmin {
 
  private:
   Result<void> save_suppressions_locked();
+  Result<void> add_hours(const std::map<Timestamp, std::map<uint32_t, std::pair<uint64_t, uint64_t>>>& hours_to_add);
 
   storage::RocksStore& store_;
   const Clock& clock_;
