@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include "paths.h"
 #include "signed_chain.h"
 #include "table.h"
+#include "terminal.h"
 #include "vigil/storage/rocks_store.h"
 
 namespace vigil::cli {
@@ -114,12 +116,18 @@ int check(const AdminOptions& options) {
     if (audit.first_broken) j["audit_first_broken"] = *audit.first_broken;
     std::cout << j.dump() << "\n";
   } else {
-    std::cout << "table checksums: " << (report->checksums.empty() ? "ok" : report->checksums) << "\n";
-    std::cout << "records:         " << (report->records.empty() ? "ok" : report->records) << " ("
-              << report->records_checked << " events and incidents decoded)\n";
-    std::cout << "audit chain:     " << (audit.intact() ? "ok" : audit.problem) << " (" << audit.entries
-              << " entries";
-    if (audit.first_seq) std::cout << ", " << *audit.first_seq << " to " << *audit.last_seq;
+    // Labels padded to the widest, counted as displayed, so the values line up in either language.
+    const std::string_view labels[] = {tr("table checksums"), tr("records"), tr("audit chain")};
+    size_t widest = 0;
+    for (std::string_view l : labels) widest = std::max(widest, display_width(l));
+    auto label = [&](std::string_view l) { return std::string(l) + ":" + std::string(widest - display_width(l) + 1, ' '); };
+    const std::string ok(tr("ok"));
+    std::cout << label(labels[0]) << (report->checksums.empty() ? ok : report->checksums) << "\n";
+    std::cout << label(labels[1]) << (report->records.empty() ? ok : report->records) << " ("
+              << report->records_checked << " " << tr("events and incidents decoded") << ")\n";
+    std::cout << label(labels[2]) << (audit.intact() ? ok : audit.problem) << " (" << audit.entries << " "
+              << tr("entries");
+    if (audit.first_seq) std::cout << ", " << *audit.first_seq << " " << tr("to") << " " << *audit.last_seq;
     std::cout << ")\n";
   }
   if (!report->ok()) {
@@ -149,7 +157,8 @@ int stats(const AdminOptions& options) {
     std::cout << j.dump() << "\n";
     return kExitOk;
   }
-  std::cout << "Data dir " << options.data_dir << ": " << human_bytes(stats->dir_bytes) << " on disk\n\n";
+  std::cout << tr("Data dir") << " " << options.data_dir << ": " << human_bytes(stats->dir_bytes) << " " << tr("on disk")
+            << "\n\n";
   Table classes({tr("CLASS"), tr("COUNT"), tr("OLDEST (UTC)"), tr("NEWEST (UTC)")});
   for (const auto& c : stats->classes) {
     classes.add_row({c.name, std::to_string(c.count), time_or_dash(c.oldest), time_or_dash(c.newest)});

@@ -235,6 +235,22 @@ constexpr Entry kVietnamese[] = {
     {"signature rules", "quy tắc chữ ký"},
     {"to", "đến"},
 
+    // vigil verify, vigil admin check and stats.
+    {"Data dir", "Thư mục dữ liệu"},
+    {"TAMPERED", "BỊ SỬA ĐỔI"},
+    {"audit chain", "chuỗi kiểm toán"},
+    {"audit entries", "mục nhật ký kiểm toán"},
+    {"chain intact", "chuỗi nguyên vẹn"},
+    {"created", "tạo lúc"},
+    {"events and incidents decoded", "sự kiện và sự cố đã giải mã"},
+    {"from", "từ"},
+    {"ok", "tốt"},
+    {"on disk", "trên đĩa"},
+    {"records", "bản ghi"},
+    {"signed by key id", "ký bằng khóa có mã"},
+    {"table checksums", "tổng kiểm tra bảng"},
+    {"valid", "hợp lệ"},
+
     // vigil replay's summary.
     {"IP fragments", "mảnh IP"},
     {"Read", "Đã đọc"},

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exit_codes.h"
+#include "i18n.h"
 #include "export_format.h"
 
 namespace vigil::cli {
@@ -39,12 +40,16 @@ int run_verify(const VerifyOptions& options) {
     }
     std::cout << j.dump() << "\n";
   } else if (report->valid) {
-    std::cout << options.file << ": valid: " << report->records << " " << (h.what == "audit" ? "audit entries" : h.what)
-              << " from " << h.from
-              << " to " << h.to << " (" << to_string(h.format) << ", created " << h.created
-              << "), chain intact, signed by key id " << key->key_id() << "\n";
+    const std::string_view what = h.what == "audit"     ? tr("audit entries")
+                                  : h.what == "alerts"  ? tr("alerts")
+                                  : h.what == "incidents" ? tr("incidents")
+                                                          : std::string_view(h.what);
+    std::cout << options.file << ": " << tr("valid") << ": " << report->records << " " << what << " " << tr("from") << " "
+              << h.from << " " << tr("to") << " " << h.to << " (" << to_string(h.format) << ", " << tr("created") << " "
+              << h.created << "), " << tr("chain intact") << ", " << tr("signed by key id") << " " << key->key_id()
+              << "\n";
   } else {
-    std::cout << options.file << ": TAMPERED: " << report->problem << "\n";
+    std::cout << options.file << ": " << tr("TAMPERED") << ": " << report->problem << "\n";
   }
   if (!report->valid) {
     std::cerr << "vigil: " << options.file << " does not verify";
