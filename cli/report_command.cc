@@ -140,7 +140,10 @@ json sent_record(const json& incident, const std::string& kind) {
   }
   for (const auto& entry : incident.value("timeline", json::array())) {
     const std::string what = entry.value("what", "");
-    if (what.starts_with("layer-4 final report sent")) return {{"sent_at", entry.value("time", "")}, {"what", what}};
+    if (!what.starts_with("layer-4 final report sent")) continue;
+    const size_t receipt = what.find(", receipt ");
+    return {{"sent_at", entry.value("time", "")},
+            {"receipt", receipt == std::string::npos ? json() : json(what.substr(receipt + 10))}};
   }
   return json();
 }
@@ -180,9 +183,10 @@ int run_send(const ReportOptions& options) {
       if (options.json) {
         std::cout << out.dump() << "\n";
       } else {
-        std::cout << tr("Delivered") << ": " << tr("receipt") << " "
-                  << (sent.contains("receipt") ? sent.value("receipt", json()).dump() : sent.value("what", ""))
-                  << ", " << tr("recorded at") << " " << sent.value("sent_at", "") << "\n";
+        const json receipt = sent.value("receipt", json());
+        std::cout << tr("Delivered") << ": " << tr("receipt") << " \""
+                  << (receipt.is_string() ? receipt.get<std::string>() : std::string()) << "\", " << tr("recorded at")
+                  << " " << sent.value("sent_at", "") << "\n";
       }
       return kExitOk;
     }

@@ -26,6 +26,7 @@
 #include "rule_admin.h"
 #include "rule_admin_api.h"
 #include "alert_feed.h"
+#include "rule_set_version.h"
 #include "signals.h"
 #include "vigil/correlator/correlator.h"
 #include "vigil/sensors/live_sensor.h"
@@ -148,6 +149,7 @@ struct Service::Impl {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::mutex rules_mutex;
   size_t rule_count = 0;       // under rules_mutex
+  std::string rule_version;    // under rules_mutex (rule_set_version.h)
   uint64_t rule_reloads = 0;   // under rules_mutex
   std::string reload_error;    // under rules_mutex
   std::atomic<bool> reloading{false};
@@ -189,7 +191,8 @@ json Service::Impl::status() {
   out["control"] = {{"socket", config.control.socket}, {"tls", tls_server ? tls_server->local_address() : ""}};
   {
     std::lock_guard lock(rules_mutex);
-    out["rules"] = {{"loaded", rule_count}, {"reloads", rule_reloads}, {"last_reload_error", reload_error}};
+    out["rules"] = {{"loaded", rule_count}, {"reloads", rule_reloads}, {"last_reload_error", reload_error},
+                    {"version", rule_version}};
   }
   const PipelineStats p = pipeline->stats();
   out["pipeline"] = {{"events_received", p.events_received}, {"events_stored", p.events_stored},
@@ -240,6 +243,7 @@ void Service::Impl::reload_rules(RuleOverrides overrides, std::function<void(Res
       }
       std::lock_guard lock(rules_mutex);
       rule_count = loaded->rules->size();
+      rule_version = rule_set_version(*loaded->rules);
       ++rule_reloads;
       return std::to_string(rule_count) + " rules loaded, " + std::to_string(loaded->skipped_unsupported) +
              " skipped (unsupported keywords)";
@@ -310,6 +314,7 @@ Result<std::unique_ptr<Service>> Service::start(DaemonConfig config) {
   for (const auto& e : signatures->errors) spdlog::warn("rule not loaded: {}", e);
   for (const auto& w : signatures->warnings) spdlog::info("rule skipped: {}", w);
   d->rule_count = signatures->rules->size();
+  d->rule_version = rule_set_version(*signatures->rules);
   d->rule_admin->rules_loaded(signatures->catalogue, signatures->rules);
 
   const size_t correlation_rules = correlation->rules.size();
