@@ -112,6 +112,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--cache-dir", cache_dir, "Hyperscan cache dir (default: a fresh temporary dir, removed after)");
   app.add_option("--rounds", rounds, "timed passes over the payloads (best is reported)")->check(CLI::Range(1, 100));
+  std::string only;
+  int only_passes = 40;
+  app.add_option("--only", only,
+                 "after loading, run only this pass --only-passes times and print nothing else (for perf record)")
+      ->check(CLI::IsMember({"scanner", "grouped"}));
+  app.add_option("--only-passes", only_passes, "passes for --only")->check(CLI::Range(1, 10000));
   CLI11_PARSE(app, argc, argv);
 
   bool remove_cache = false;
@@ -120,7 +126,9 @@ int main(int argc, char** argv) {
     remove_cache = true;
   }
   std::error_code ec;
-  fs::remove_all(cache_dir, ec);  // the cold load must compile
+  // The cold load must compile; with --only and a --cache-dir of an earlier run it need not (under
+  // valgrind, compiling would take most of the run).
+  if (only.empty() || remove_cache) fs::remove_all(cache_dir, ec);
 
   const double rss_before = proc_status_mb("VmRSS");
   Load cold = load(rule_paths, cache_dir);
@@ -144,6 +152,7 @@ int main(int argc, char** argv) {
                           static_cast<unsigned>(literals.size())});
     }
   }
+  if (!only.empty()) literals.resize(std::min<size_t>(literals.size(), 1));  // --only does not scan it
   auto all_patterns = vigil::rules::HsDatabase::compile_literals(literals, HS_MODE_BLOCK);
   if (!all_patterns) {
     std::fprintf(stderr, "vigil-rules-bench: %s\n", all_patterns.error().message.c_str());
@@ -266,6 +275,12 @@ int main(int argc, char** argv) {
     best = std::min(best, spent);
     return spent;
   };
+  if (!only.empty()) {
+    for (int pass = 0; pass < only_passes; ++pass) only == "scanner" ? scanner_pass() : grouped_pass();
+    std::printf("%d %s passes done\n", only_passes, only.c_str());
+    if (remove_cache) fs::remove_all(cache_dir, ec);
+    return 0;
+  }
   std::vector<double> round_ratios;  // Scanner / bare grouped within one round
   for (int round = 0; round < rounds; ++round) {
     // The one-database pass evicts the grouped tables from the caches; the Scanner and the bare
