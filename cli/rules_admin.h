@@ -5,6 +5,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 namespace vigil::cli {
 
@@ -13,5 +15,9 @@ void add_rules_admin_commands(CLI::App& rules_cmd, int& exit_code);
 // rules_admin_suppress.cc, rules_admin_stats.cc
 void add_rules_suppress_command(CLI::App& rules_cmd, int& exit_code);
 void add_rules_stats_command(CLI::App& rules_cmd, int& exit_code);
+// rules_admin_cost.cc: the per-rule match cost of `rule_paths` (empty: vigild's rule files, its disabled
+// rules left out) on the capture `pcap`, costliest first.
+int run_rule_cost(const std::string& socket, std::vector<std::string> rule_paths, const std::string& pcap, size_t top,
+                  bool as_json);
 
 }  // namespace vigil::cli

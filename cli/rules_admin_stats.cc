@@ -19,9 +19,13 @@ struct StatsOptions {
   std::string since;
   size_t top = 10;
   bool json = false;
+  bool cost = false;
+  std::string pcap;
+  std::vector<std::string> rules;
 };
 
 int run_stats(const StatsOptions& o) {
+  if (o.cost) return run_rule_cost(o.socket, o.rules, o.pcap, o.top, o.json);
   json params = {{"top", o.top}};
   const Timestamp now = SystemClock().now();
   if (!o.since.empty()) {
@@ -91,13 +95,23 @@ void add_rules_stats_command(CLI::App& rules_cmd, int& exit_code) {
   cmd->add_option("--top", o->top, "How many of the noisiest rules to show")->check(CLI::Range(1, 100000))->capture_default_str();
   cmd->add_flag("--json", o->json, "The daemon's reply: {since, until, total_hits, rules_loaded, rules_fired, "
                                   "noisiest, never_fired, suppressions}");
+  auto* cost = cmd->add_flag("--cost", o->cost, "Match cost per rule instead, measured on --pcap (offline)");
+  auto* pcap = cmd->add_option("--pcap", o->pcap, "With --cost: the capture to profile on")->check(CLI::ExistingFile);
+  auto* rules = cmd->add_option("--rules", o->rules, "With --cost: these rule files (default: vigild's)");
+  cost->needs(pcap);
+  pcap->needs(cost);
+  rules->needs(cost);
   cmd->add_option("--socket", o->socket, "vigild's control socket ($VIGIL_SOCKET)")->capture_default_str();
   cmd->footer(
       "Hits are every alert the sensors raised for a rule, suppressed ones included; vigild counts them by\n"
-      "the hour, so --since starts at the top of its hour. Without --since: since the data dir was created.\n\n"
+      "the hour, so --since starts at the top of its hour. Without --since: since the data dir was created.\n"
+      "--cost runs vigild's rules (or --rules) over a capture here, with the Scanner's per-rule profile:\n"
+      "checks (the rule was fully evaluated), matches and time, costliest first; packet matching only\n"
+      "(no stream reassembly), and vigild itself is not slowed.\n\n"
       "Examples:\n"
       "  vigil rules stats --since 24h --top 5\n"
-      "  vigil rules stats --json | jq '.never_fired | length'\n\n"
+      "  vigil rules stats --json | jq '.never_fired | length'\n"
+      "  vigil rules stats --cost --pcap /srv/pcap/monday.pcap --top 20\n\n"
       "Exit codes: 0 shown, 1 vigild unreachable or refused, 2 bad usage.");
   cmd->callback([o, &exit_code] { exit_code = run_stats(*o); });
 }
