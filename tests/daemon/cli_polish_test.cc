@@ -42,7 +42,7 @@ TEST_CASE("vigil --lang vi status, rules reload and audit log speak Vietnamese, 
   INFO(status.out << status.err);
   REQUIRE(status.exit_code == 0);
   CHECK(contains(status.out, "thư mục dữ liệu:  " + dir.file("data") + "\n"));
-  CHECK(contains(status.out, " đã nạp, 0 lần nạp lại\n"));
+  CHECK(contains(status.out, " đã nạp, 0 lần nạp lại"));
   const auto lines = vigil::test::split_lines(status.out);
   REQUIRE(lines.size() >= 6);
   for (size_t i = 2; i < 6; ++i) CHECK(value_column(lines[i]) == value_column(lines[1]));  // values line up
