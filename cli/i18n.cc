@@ -228,6 +228,10 @@ constexpr Entry kVietnamese[] = {
     {"up", "đã chạy"},
     {"variables:", "biến:"},
     {"you", "bạn"},
+    {"backlog", "tồn đọng"},
+    {"events waiting for the pipeline", "sự kiện chờ xử lý"},
+    {"incidents spooled for", "sự cố chờ gửi tới"},
+    {"version", "phiên bản"},
 
     // vigil rules reload, vigil audit log --verify.
     {"correlation rules and policy", "quy tắc tương quan và chính sách"},
