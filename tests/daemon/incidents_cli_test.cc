@@ -607,6 +607,20 @@ TEST_CASE("vigil alerts tail: every live alert exactly once, across a vigild res
     CHECK(a["zone"] == "wan");
   }
 
+  // vigil status while the sensor sees traffic: the rule set's version, rates, the backlog.
+  const auto status = vigil::test::run_vigil({"status", "--socket", dir.file("control.sock"), "--sample", "0.5"});
+  INFO(status.out << status.err);
+  CHECK(status.exit_code == 0);
+  const json status_json = json::parse(vigil::test::run_vigil({"status", "--socket", dir.file("control.sock"), "--json"}).out);
+  const std::string version = status_json["rules"].value("version", "");
+  CHECK(version.size() == 12);
+  CHECK(status.out.find("1 loaded, 0 reloads, version " + version) != std::string::npos);
+  CHECK(status.out.find("received (") != std::string::npos);
+  CHECK(status.out.find("backlog:") != std::string::npos);
+  CHECK(status.out.find("events waiting for the pipeline") != std::string::npos);
+  CHECK(status.out.find("sensor edge-test (wan, " + net.if_b() + "): ") != std::string::npos);
+  CHECK(status.out.find("/s), ") != std::string::npos);
+
   // Alerts stored while the tail cannot ask (stopped with SIGSTOP), then vigild restarts: the tail,
   // reconnected to the next vigild, gets the ones it missed from the store, and none twice.
   tail.stop_running();
