@@ -53,7 +53,8 @@ int run_stats(const StatsOptions& o) {
                  std::string(tr("LAST")), std::string(tr("MESSAGE"))});
     for (const json& row : r["noisiest"]) {
       table.add_row({std::to_string(row.value("sid", 0)), std::to_string(row.value("hits", 0)),
-                     std::to_string(row.value("suppressed", 0)), when_from(row["last_hit"], now), row.value("msg", "")});
+                     std::to_string(row.value("suppressed", 0)), when_from(row["last_hit"], now),
+                     row.value("msg", "") + (row.value("state", "") == "disabled" ? " (" + std::string(tr("disabled")) + ")" : "")});
     }
     table.print(std::cout);
   }

@@ -295,8 +295,11 @@ json stats(RuleAdmin& admin, const json& params) {
   for (size_t i = 0; i < ranked.size() && i < top; ++i) {
     const auto& [sid, h] = ranked[i];
     const auto it = view.loaded.find(sid);
+    const RuleEntry* written = view.catalogue ? view.catalogue->find(sid) : nullptr;  // a disabled rule
+    const std::string msg = it != view.loaded.end() ? it->second->msg : written ? written->msg : "";
     noisiest.push_back({{"sid", sid},
-                        {"msg", it == view.loaded.end() ? "" : it->second->msg},
+                        {"msg", msg},
+                        {"state", view.state(written)},
                         {"hits", h.hits},
                         {"suppressed", h.suppressed},
                         {"last_hit", time_text(h.last)}});
