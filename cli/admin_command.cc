@@ -65,7 +65,8 @@ int backup_through_daemon(const AdminOptions& options, const std::string& locked
   const std::string data_dir = std::filesystem::absolute(options.data_dir, ec).lexically_normal().string();
   auto done = client->call("admin.backup", {{"to", to}, {"data_dir", data_dir}});
   if (!done) return runtime_error(done.error().message);
-  std::cout << "Backup of " << options.data_dir << " written to " << options.to << " by vigild\n";
+  std::cout << tr("Backup of") << " " << options.data_dir << " " << tr("written to") << " " << options.to << " "
+            << tr("by vigild") << "\n";
   return kExitOk;
 }
 
@@ -78,8 +79,8 @@ int backup_remote(const AdminOptions& options) {
   if (!client) return runtime_error(client.error().message);
   auto done = client->call("admin.backup", {{"to", options.to}});
   if (!done) return runtime_error(done.error().message);
-  std::cout << "Backup of " << done->value("data_dir", std::string("?")) << " written to " << options.to
-            << " by vigild at " << remote_daemon().address << "\n";
+  std::cout << tr("Backup of") << " " << done->value("data_dir", std::string("?")) << " " << tr("written to") << " "
+            << options.to << " " << tr("by vigild at") << " " << remote_daemon().address << "\n";
   return kExitOk;
 }
 
@@ -95,7 +96,7 @@ int backup(const AdminOptions& options) {
     return done.error().code == ErrorCode::invalid_argument ? usage_error(done.error().message)
                                                             : runtime_error(done.error().message);
   }
-  std::cout << "Backup of " << options.data_dir << " written to " << options.to << "\n";
+  std::cout << tr("Backup of") << " " << options.data_dir << " " << tr("written to") << " " << options.to << "\n";
   return kExitOk;
 }
 
@@ -199,9 +200,9 @@ int keygen(const AdminOptions& options) {
   if (!key) return runtime_error(key.error().message);
   if (auto done = write_key_file(private_path, key->private_pem(), 0600); !done) return usage_error(done.error().message);
   if (auto done = write_key_file(public_path, key->public_pem(), 0644); !done) return usage_error(done.error().message);
-  std::cout << "Ed25519 key pair, key id " << key->key_id() << ":\n  " << private_path
-            << "  private (mode 0600): signs exports, keep it secret\n  " << public_path
-            << "  public: give it to whoever verifies exports\n";
+  std::cout << tr("Ed25519 key pair, key id") << " " << key->key_id() << ":\n  " << private_path << "  "
+            << tr("private (mode 0600): signs exports, keep it secret") << "\n  " << public_path << "  "
+            << tr("public: give it to whoever verifies exports") << "\n";
   return kExitOk;
 }
 

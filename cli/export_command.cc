@@ -9,6 +9,7 @@
 
 #include "daemon_client.h"
 #include "exit_codes.h"
+#include "i18n.h"
 #include "export_format.h"
 #include "time_arg.h"
 
@@ -119,10 +120,14 @@ int run_export(const ExportOptions& options) {
                                                {"last_hash", writer.last_hash()},
                                                {"key_id", key->key_id()},
                                                {"file", std::filesystem::path(options.out).filename().string()}});
-  std::cout << "Exported " << writer.records() << " " << (options.what == "audit" ? "audit entries" : options.what)
-            << " from " << header.from << " to "
-            << header.to << " into " << options.out << " (" << options.format << ", signed by key id "
-            << key->key_id() << ")\nlast hash " << writer.last_hash() << "\n";
+  const std::string_view what = options.what == "audit"     ? tr("audit entries")
+                                : options.what == "alerts"  ? tr("alerts")
+                                : options.what == "incidents" ? tr("incidents")
+                                                              : std::string_view(options.what);
+  std::cout << tr("Exported") << " " << writer.records() << " " << what << " " << tr("from") << " " << header.from << " "
+            << tr("to") << " " << header.to << " " << tr("into") << " " << options.out << " (" << options.format << ", "
+            << tr("signed by key id") << " " << key->key_id() << ")\n"
+            << tr("last hash") << " " << writer.last_hash() << "\n";
   if (!recorded) {
     return runtime_error("the file is complete, but vigild did not record the export: " + recorded.error().message);
   }

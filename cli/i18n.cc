@@ -255,6 +255,18 @@ constexpr Entry kVietnamese[] = {
     {"table checksums", "tổng kiểm tra bảng"},
     {"valid", "hợp lệ"},
 
+    // vigil export, vigil admin backup and keygen.
+    {"Backup of", "Bản sao lưu của"},
+    {"Ed25519 key pair, key id", "Cặp khóa Ed25519, mã khóa"},
+    {"Exported", "Đã xuất"},
+    {"by vigild", "do vigild ghi"},
+    {"by vigild at", "do vigild ghi tại"},
+    {"into", "vào"},
+    {"last hash", "mã băm cuối"},
+    {"private (mode 0600): signs exports, keep it secret", "khóa bí mật (quyền 0600): dùng để ký bản xuất, phải giữ kín"},
+    {"public: give it to whoever verifies exports", "khóa công khai: trao cho người kiểm tra bản xuất"},
+    {"written to", "đã ghi vào"},
+
     // vigil replay's summary.
     {"IP fragments", "mảnh IP"},
     {"Read", "Đã đọc"},
