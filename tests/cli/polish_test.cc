@@ -12,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -206,6 +207,20 @@ TEST_CASE("every tr() label in cli/ has a Vietnamese translation and is a plain 
   for (const auto& call : calls.not_literal) not_literal += "  " + call + "\n";
   INFO("tr() must be given one string literal (the catalogue is collected from the sources):\n" << not_literal);
   CHECK(not_literal.empty());
+
+  // Each English key once in the catalogue: with two entries only one of them would ever be shown.
+  std::ifstream catalogue_file(VIGIL_SOURCE_DIR "/cli/i18n.cc");
+  std::stringstream catalogue;
+  catalogue << catalogue_file.rdbuf();
+  std::map<std::string, int> keys;
+  for (const auto& line : split_lines(catalogue.str())) {
+    if (line.starts_with("    {\"")) ++keys[line.substr(5, line.find('"', 6) - 5)];
+  }
+  REQUIRE(keys.size() > 100);
+  for (const auto& [key, count] : keys) {
+    INFO("catalogue key: " << key);
+    CHECK(count == 1);
+  }
 
   LanguageFor vietnamese(vigil::cli::Lang::vi);
   CHECK(vigil::cli::tr("SEVERITY") == "MỨC ĐỘ");
