@@ -324,3 +324,31 @@ TEST_CASE("vigil rules disable, enable, threshold and suppress tune a live vigil
   CHECK_THAT(stats_table.out, Catch::Contains("Noisiest rules") && Catch::Contains("tune 9999203"));
   CHECK(live.daemon->stop() == 0);
 }
+
+TEST_CASE("vigil rules stats --cost profiles rules on a capture without a daemon", "[daemon][rules_admin]") {
+  const auto run = t::run_vigil({"rules", "stats", "--cost", "--pcap", VIGIL_SOURCE_DIR "/samples/sample.pcap",
+                                 "--rules", VIGIL_SOURCE_DIR "/config/rules", "--json"});
+  const json out = json_of(run);
+  CHECK(out["packets"] == 3815);
+  REQUIRE(out["cost"].size() == out["rules"].get<size_t>());
+  REQUIRE(out["cost"].size() > 10);
+  uint64_t previous = UINT64_MAX, checks = 0, matches = 0, total = 0;
+  for (const json& row : out["cost"]) {
+    CHECK(row["nanoseconds"].get<uint64_t>() <= previous);  // costliest first
+    previous = row["nanoseconds"];
+    checks += row["checks"].get<uint64_t>();
+    matches += row["matches"].get<uint64_t>();
+    total += row["nanoseconds"].get<uint64_t>();
+    CHECK(row["matches"].get<uint64_t>() <= row["checks"].get<uint64_t>());
+  }
+  CHECK(checks > 0);
+  CHECK(matches > 0);  // the sample holds attacks the default rules catch
+  CHECK(total == out["total_nanoseconds"]);
+  const auto table = t::run_vigil({"rules", "stats", "--cost", "--pcap", VIGIL_SOURCE_DIR "/samples/sample.pcap",
+                                   "--rules", VIGIL_SOURCE_DIR "/config/rules", "--top", "3"});
+  CHECK(table.exit_code == 0);
+  CHECK(t::split_lines(table.out).size() == 1 + 1 + 3);  // summary, header, three rules
+  const auto missing = t::run_vigil({"rules", "stats", "--cost"});
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Catch::Contains("--pcap"));
+}
