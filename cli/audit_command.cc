@@ -127,8 +127,11 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
   log->add_flag("--verify", options->verify, "Have vigild walk the chain's hashes instead (exit 1 when broken)");
   log->add_option("--socket", options->socket, "vigild's control socket ($VIGIL_SOCKET)")->capture_default_str();
   log->footer(
+      "One row per change made through vigild: its sequence number, time (UTC), who (user or certificate\n"
+      "name), their role, the method and its parameters with the outcome. Filters combine.\n\n"
       "Examples:\n"
       "  vigil audit log --since 24h\n"
+      "  vigil --lang vi audit log --since 2026-03-01 --until 2026-03-02\n"
       "  vigil audit log --actor lan --method incidents --json\n"
       "  vigil audit log --verify\n\n"
       "Exit codes: 0 shown (or chain intact), 1 daemon unreachable, refused, or chain broken, 2 bad arguments.");

@@ -70,8 +70,11 @@ void add_verify_command(CLI::App& app, int& exit_code) {
       ->required();
   cmd->add_flag("--json", options->json, "One JSON object, for scripts");
   cmd->footer(
-      "Names the first record (line and id) that was changed, removed, reordered or added.\n"
-      "Example:\n  vigil verify incidents.jsonl --key auditor.pub\n\n"
+      "Checks a file written by `vigil export`: every record's SHA-256 link to the one before it and the\n"
+      "Ed25519 signature at the end, against the signer's public key. Needs no daemon and no role. When the\n"
+      "file does not verify, names the first record (line and id) that was changed, removed, reordered or added.\n\n"
+      "Examples:\n  vigil verify incidents.jsonl --key auditor.pub\n"
+      "  vigil verify audit.csv --key auditor.pub --json | jq .valid\n\n"
       "Exit codes: 0 valid, 1 tampered (or signed by another key), 2 the file or key cannot be read.");
   cmd->callback([options, &exit_code] { exit_code = run_verify(*options); });
 }
