@@ -1,7 +1,6 @@
 #include "i18n.h"
 
 #include <algorithm>
-#include <array>
 #include <utility>
 #include <vector>
 
