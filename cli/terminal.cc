@@ -132,6 +132,11 @@ std::string fit_width(std::string_view text, size_t width) {
   return std::string(text.substr(0, pos)) + "…";
 }
 
+std::string pad_right(std::string_view text, size_t width) {
+  const size_t used = display_width(text);
+  return std::string(text) + std::string(used < width ? width - used : 0, ' ');
+}
+
 std::string_view severity_color(std::string_view severity) {
   std::string word(severity);
   std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return std::tolower(c); });

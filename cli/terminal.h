@@ -31,6 +31,10 @@ size_t display_width(std::string_view text);
 // and keeps combining marks with their base letter.
 std::string fit_width(std::string_view text, size_t width);
 
+// The text followed by blanks up to `width` display columns (none when it is already that wide): for
+// "label:  value" lines that must line up in Vietnamese too, where std::setw would count bytes.
+std::string pad_right(std::string_view text, size_t width);
+
 // ANSI SGR codes for a severity word ("critical", "high", "medium", "low", "info", any case, or its
 // Vietnamese name from tr()); empty for anything else (numbers are not guessed at).
 std::string_view severity_color(std::string_view severity);

@@ -277,6 +277,11 @@ TEST_CASE("a table cut to a width keeps whole letters, ids and alignment, and co
   CHECK(contains(lines[1], "INC-000001  critical  Tấn công dò quét…"));  // ids whole, title cut, "…"
   CHECK(column_of(lines[0], "TITLE") == column_of(lines[3], "Tie"));
 
+  // Labels padded by display width line up whatever their bytes.
+  CHECK(vigil::cli::pad_right("mức độ:", 18) + "|" == "mức độ:           |");
+  CHECK(vigil::cli::pad_right("state:", 18) + "|" == "state:            |");
+  CHECK(vigil::cli::pad_right("người phụ trách:", 10) == "người phụ trách:");
+
   std::ostringstream coloured;
   table.print(coloured, 40, true);
   CHECK(contains(coloured.str(), "\x1b[1;31mcritical\x1b[0m"));  // critical: bold red
