@@ -128,8 +128,12 @@ Result<json> incident_params(const ListOptions& o, DaemonClient* client) {
   return params;
 }
 
-json alert_params(const ListOptions& o) {
+Result<json> alert_params(const ListOptions& o) {
   json params = json::object();
+  for (const auto& [option, text] : {std::pair{"--src", &o.src}, std::pair{"--dst", &o.dst}}) {
+    if (text->empty()) continue;
+    if (auto cidr = Cidr::parse(*text); !cidr) return bad_usage(std::string(option) + ": " + cidr.error().message);
+  }
   if (o.sid != 0) params["sid"] = o.sid;
   if (!o.src.empty()) params["src"] = o.src;
   if (!o.dst.empty()) params["dst"] = o.dst;
@@ -137,6 +141,7 @@ json alert_params(const ListOptions& o) {
   if (!o.zone.empty()) params["zone"] = o.zone;
   if (!o.incident.empty()) params["incident_id"] = o.incident;
   if (!o.text.empty()) params["text"] = o.text;
+  if (auto timed = add_times(o, params); !timed) return fail(timed.error());
   return params;
 }
 
@@ -230,10 +235,9 @@ Result<Listed<Event>> alerts_from_dir(const ListOptions& o, const json& params) 
   return Listed<Event>{std::move(page->events), std::move(page->next_cursor)};
 }
 
+// Reading a data dir directly: a bad dir or option is bad usage (2), anything else a failure (1).
 int exit_for(const Error& error) {
-  return error.code == ErrorCode::invalid_argument && error.message.find(": ") == std::string::npos
-             ? usage_error(error.message)
-             : runtime_error(error.message);
+  return error.code == ErrorCode::invalid_argument ? usage_error(error.message) : runtime_error(error.message);
 }
 
 // Tells people (on stderr, so --json output stays one record per line) how to get the next page.
@@ -249,8 +253,9 @@ std::string endpoint(const Event& event, const std::optional<IpAddress>& ip, uin
 }
 
 int list_alerts(const ListOptions& o) {
-  json params = alert_params(o);
-  if (auto timed = add_times(o, params); !timed) return usage_error(timed.error().message);
+  auto checked = alert_params(o);
+  if (!checked) return usage_error(checked.error().message);
+  const json& params = *checked;
   Result<Listed<Event>> listed = Listed<Event>{};
   if (!o.data_dir.empty()) {
     listed = alerts_from_dir(o, params);

@@ -24,7 +24,7 @@ namespace vigil::daemon {
 
 class AlertFeed {
  public:
-  static constexpr size_t kKept = 20'000;
+  static constexpr size_t kKept = 4096;  // with payloads: a few MB; a tail further behind reads the store
   static constexpr int64_t kMaxPage = 1000;
 
   // Reads the pipeline's next event number from the store: every alert stored from now on has a seq

@@ -463,7 +463,9 @@ TEST_CASE("vigil alerts list: filters by sid, source, destination, sensor, zone,
   CHECK(rows[0].find("SIGNATURE") != std::string::npos);
   CHECK(rows[1].find(incident) != std::string::npos);
   CHECK(rows[1].find("Log4j") != std::string::npos);
-  CHECK(f.vigil({"alerts", "list", "--src", "not-an-ip"}).exit_code == 1);
+  const auto bad_src = f.vigil({"alerts", "list", "--src", "not-an-ip"});
+  CHECK(bad_src.exit_code == 2);
+  CHECK(bad_src.err.find("--src: ") != std::string::npos);
   if (::geteuid() == 0) CHECK(json_lines(f.vigil_as_auditor({"alerts", "list", "--json", "--all"}).out).size() == all.size());
   CHECK(daemon->stop() == 0);
 }
