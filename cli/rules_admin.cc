@@ -103,9 +103,13 @@ int run_show(const ShowOptions& options) {
   if (!r.value("category", "").empty()) classtype += " (" + r.value("category", "") + ")";
   if (r["priority"].is_number()) classtype += ", " + std::string(tr("priority")) + " " + r["priority"].dump();
   std::cout << label(tr("classtype:")) << (classtype.empty() ? "-" : classtype) << "\n";
-  std::string variables;
-  for (const json& v : r["variables"]) variables += (variables.empty() ? "" : ", ") + v.get<std::string>();
-  std::cout << label(tr("variables:")) << (variables.empty() ? "-" : variables) << "\n";
+  std::cout << label(tr("variables:"));
+  if (r["variables"].empty()) std::cout << "-\n";
+  bool first = true;
+  for (const json& v : r["variables"]) {
+    std::cout << (first ? "" : label("")) << v.value("name", "") << " = " << v.value("value", "") << "\n";
+    first = false;
+  }
   std::cout << label(tr("hits:")) << r.value("hits", 0) << ", " << tr("last") << " " << when_from(r["last_hit"], now)
             << "\n";
   std::cout << label(tr("suppressed:")) << r.value("suppressed", 0) << "\n";

@@ -20,6 +20,7 @@ Result<SignatureLoad> load_signatures(const DaemonConfig& config, const RuleOver
   auto loaded = rules::compile_rule_sources(files->sources, variables, report, options);
   if (!loaded) return fail(loaded.error());
   SignatureLoad result;
+  files->catalogue.variables = variables.values;
   result.catalogue = std::make_shared<const RuleCatalogue>(std::move(files->catalogue));
   result.rules = std::move(*loaded);
   for (const rules::RuleIssue& issue : report.issues) {

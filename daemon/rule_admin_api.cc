@@ -214,7 +214,12 @@ json show_rule(RuleAdmin& admin, const json& params) {
   }
   json out = rule_row(view, entry, sid, now);
   out["text"] = entry ? entry->text : "";
-  out["variables"] = entry ? entry->variables : std::vector<std::string>{};
+  json variables = json::array();
+  for (const std::string& name : entry ? entry->variables : std::vector<std::string>{}) {
+    const auto value = view.catalogue->variables.find(name.substr(1));
+    variables.push_back({{"name", name}, {"value", value == view.catalogue->variables.end() ? "" : value->second}});
+  }
+  out["variables"] = std::move(variables);
   out["threshold_in_rule"] = entry ? entry->threshold : "";
   out["classtype"] = entry ? entry->classtype : "";
   out["category"] = "";

@@ -61,6 +61,7 @@ struct RuleEntry {
 
 struct RuleCatalogue {
   std::vector<RuleEntry> rules;  // in load order; a duplicate sid keeps the first, as the loader
+  std::map<std::string, std::string> variables;  // the values in effect, by name without '$' (set by the loader)
   const RuleEntry* find(uint32_t sid) const;
 };
 

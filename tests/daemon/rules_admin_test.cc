@@ -117,7 +117,8 @@ TEST_CASE("vigil rules disable, enable, threshold and suppress tune a live vigil
     return;
   }
   t::LiveDaemon live(signature(kSidA, "VIGIL-TA") + signature(kSidB, "VIGIL-TB") + signature(kSidC, "VIGIL-TC") +
-                         signature(kSidD, "VIGIL-TD"),
+                         signature(kSidD, "VIGIL-TD") +
+                         "alert udp any any -> $HOME_NET 9998 (msg:\"home\"; content:\"VIGIL-TE\"; sid:9999205;)\n",
                      {}, "");
   // Only the test's datagrams, and a responder mapped by uid who can reach the socket.
   REQUIRE(live.daemon->stop() == 0);
@@ -165,6 +166,9 @@ TEST_CASE("vigil rules disable, enable, threshold and suppress tune a live vigil
   CHECK(a["line"] == 1);
   CHECK(a["msg"] == "tune 9999201");
   CHECK(rule_row(live, kSidD)["line"] == 4);
+  const json home = json_of(vigil_cli(live, {"rules", "show", "9999205", "--json"}));
+  REQUIRE(home["variables"].size() == 1);
+  CHECK(home["variables"][0] == json{{"name", "$HOME_NET"}, {"value", "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]"}});
 
   // disable: A stops alerting, B still does; enable brings A back.
   auto disabled = vigil_cli(live, {"rules", "disable", std::to_string(kSidA), "--reason", "noisy in the lab"});
@@ -218,6 +222,9 @@ TEST_CASE("vigil rules disable, enable, threshold and suppress tune a live vigil
   CHECK(client->call("status")["result"]["tuning"]["suppressed_alerts"] == 3);
   const json shown = json_of(vigil_cli(live, {"rules", "show", std::to_string(kSidC), "--json"}));
   CHECK(shown["suppressions"][0]["reason"] == "vulnerability scanner");
+  CHECK(shown["text"] == vigil::test::split_lines(signature(kSidC, "VIGIL-TC"))[0]);
+  const auto show_text = vigil_cli(live, {"rules", "show", std::to_string(kSidA)});
+  CHECK_THAT(show_text.out, Catch::Contains("live.rules:1") && Catch::Contains("enabled"));
   CHECK(shown["hits"] == 5);
   CHECK(shown["suppressed"] == 3);
 
@@ -319,7 +326,8 @@ TEST_CASE("vigil rules disable, enable, threshold and suppress tune a live vigil
   CHECK(stats["noisiest"][0]["sid"] == kSidC);
   CHECK(stats["noisiest"][0]["hits"] == 7);
   CHECK(stats["noisiest"][0]["suppressed"] == 5);
-  CHECK(stats["never_fired"].empty());
+  REQUIRE(stats["never_fired"].size() == 1);
+  CHECK(stats["never_fired"][0]["sid"] == 9999205);
   const auto stats_table = vigil_cli(live, {"rules", "stats"});
   CHECK_THAT(stats_table.out, Catch::Contains("Noisiest rules") && Catch::Contains("tune 9999203"));
   CHECK(live.daemon->stop() == 0);
