@@ -107,7 +107,7 @@ Result<json> incident_params(const ListOptions& o, DaemonClient* client) {
     if (o.assignee == "none" || o.assignee == "-") {
       params["assignee"] = "";
     } else if (o.assignee == "me") {
-      if (client == nullptr) return bad_usage("--assignee me needs vigild (it knows who you are); name the user with --data-dir");
+      if (client == nullptr) return bad_usage("--assignee me needs vigild (it knows who you are); with --data-dir name the user");
       auto status = client->call("status");
       if (!status) return fail(status.error());
       params["assignee"] = (*status)["caller"].value("user", "");
