@@ -152,6 +152,8 @@ json report_form(const Incident& incident, const std::string& kind, const std::o
   for (const auto& o : incident.observables) observables.push_back({{"type", o.type}, {"value", o.value}});
   const ReportClock& clock = incident.report;
   const Timestamp detected = incident.report_required ? clock.detected_at : incident.first_seen;
+  const auto impact = opt_text(params, "impact");
+  const auto help = opt_text(params, "help_requested");
   return {{"kind", kind},
           {"incident_id", incident.id},
           {"title", incident.title},
@@ -165,10 +167,9 @@ json report_form(const Incident& incident, const std::string& kind, const std::o
           {"first_seen", format_timestamp(incident.first_seen)},
           {"last_seen", format_timestamp(incident.last_seen)},
           {"event_count", incident.event_count},
-          {"impact", opt_text(params, "impact") ? json(*opt_text(params, "impact")) : json()},
+          {"impact", impact ? json(*impact) : json()},
           {"actions_taken", std::move(actions)},
-          {"help_requested",
-           opt_text(params, "help_requested") ? json(*opt_text(params, "help_requested")) : json()},
+          {"help_requested", help ? json(*help) : json()},
           {"state", std::string(to_string(incident.state))},
           {"resolution", std::string(to_string(incident.resolution))},
           {"layer", incident.layer},

@@ -14,6 +14,8 @@
 // thread; reports.send is liaison/admin only (roles.cc) and audited with its outcome, refused or queued.
 // A field vigil cannot know (impact, help requested) is null unless the caller gives it: the form says
 // it is to be filled in.
+// Cost: reports.due reads every stored incident (1000 a page) on the control thread, as the report clock
+// has no index of its own: it grows with the store (an index by due time is the fix if that ever matters).
 // Thread contract: on the control thread, like every read of the control API.
 #pragma once
 
