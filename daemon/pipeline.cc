@@ -150,10 +150,7 @@ void Pipeline::run() {
       tasks.swap(tasks_);
       stopping = stopping_;
     }
-    if (event_filter_) {
-      event_filter_(events);
-      for (RemoteBatch& batch : remote) event_filter_(batch.events);
-    }
+    if (event_filter_) event_filter_(events);  // remote batches: in process_remote, once known not a duplicate
     process(events);
     for (RemoteBatch& batch : remote) process_remote(batch);
     remote.clear();

@@ -43,6 +43,7 @@ void Pipeline::process_remote(RemoteBatch& batch) {
     cursor = link_cursors_.emplace(batch.link, *stored).first;
   }
   if (batch.seq <= cursor->second) return batch.done(false);  // stored before; the ack was lost
+  if (event_filter_) event_filter_(batch.events);  // after the dedup: a resent batch is not counted twice
 
   for (Event& event : batch.events) {
     event.seq = next_seq_++;
