@@ -5,6 +5,7 @@
 
 #include "rules_admin_common.h"
 #include "table.h"
+#include "terminal.h"
 
 namespace vigil::cli {
 
@@ -88,11 +89,8 @@ int run_show(const ShowOptions& options) {
   }
   const json& r = *reply;
   const Timestamp now = SystemClock().now();
-  auto label = [](std::string_view text) {
-    std::string padded(text);
-    if (padded.size() < 14) padded.resize(14, ' ');
-    return padded;
-  };
+  // By display width, not bytes: the Vietnamese labels are multi-byte.
+  auto label = [](std::string_view text) { return pad_right(text, 13) + " "; };
   std::cout << "sid " << r.value("sid", 0) << " rev " << r.value("rev", 0) << " (gid " << r.value("gid", 1) << ")  "
             << state_text(r.value("state", "")) << "\n";
   std::cout << label(tr("message:")) << r.value("msg", "") << "\n";
