@@ -360,3 +360,56 @@ TEST_CASE("vigil rules stats --cost profiles rules on a capture without a daemon
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.err, Catch::Contains("--pcap"));
 }
+
+TEST_CASE("a rule change whose set does not compile changes nothing, and an override outlives its rule",
+          "[daemon][rules_admin][integration]") {
+  t::TempDir dir;
+  std::filesystem::create_directories(dir.file("rules"));
+  const std::string rules = signature(kSidA, "VIGIL-TA") + signature(kSidB, "VIGIL-TB");
+  t::write_file(dir.file("rules/live.rules"), rules);
+  t::write_file(dir.file("vigil.yaml"), "data_dir: data\nrules: {paths: [rules]}\ncorrelation: {paths: []}\n"
+                                        "control: {socket: control.sock}\n");
+  auto daemon = std::make_unique<t::DaemonProcess>(dir.file("vigil.yaml"), dir.file("control.sock"), dir.file("vigild.log"));
+  INFO(t::read_file(dir.file("vigild.log")));
+  REQUIRE(daemon->started());
+  auto client = std::make_unique<t::ControlClient>(dir.file("control.sock"));
+  auto state = [&](uint32_t sid) {
+    const json listed = client->call("rules.list", {{"sid", sid}});
+    return listed["result"]["rules"].empty() ? std::string("absent") : listed["result"]["rules"][0]["state"].get<std::string>();
+  };
+
+  // A syntax error in the files: the disable is refused, the rule keeps running, nothing is stored.
+  t::write_file(dir.file("rules/live.rules"), rules + "alert udp any any -> any 1 (msg:\"broken\"; content:; sid:5;)\n");
+  const json refused = client->call("rules.disable", {{"sids", {kSidA}}, {"reason", "noisy"}});
+  REQUIRE(refused.contains("error"));
+  CHECK(refused["error"]["code"] == -32005);
+  CHECK_THAT(refused["error"]["message"].get<std::string>(), Catch::Contains("the running rules stay"));
+  CHECK(state(kSidA) == "enabled");
+  CHECK(client->call("status")["result"]["tuning"]["disabled"] == 0);
+  const json audit = client->call("audit.list");
+  REQUIRE(audit["result"]["entries"].size() == 1);
+  CHECK_THAT(audit["result"]["entries"][0]["detail"]["outcome"].get<std::string>(), Catch::StartsWith("refused: "));
+
+  // Fixed: the disable runs. Then the rule leaves the files: its override stays, as no such rule.
+  t::write_file(dir.file("rules/live.rules"), rules);
+  REQUIRE(client->call("rules.disable", {{"sids", {kSidA}}, {"reason", "noisy"}})["result"]["changed"] == true);
+  t::write_file(dir.file("rules/live.rules"), signature(kSidB, "VIGIL-TB"));
+  REQUIRE(client->call("rules.reload")["result"]["reloaded"] == true);
+  CHECK(state(kSidA) == "no_such_rule");
+  REQUIRE(daemon->stop() == 0);
+  daemon = std::make_unique<t::DaemonProcess>(dir.file("vigil.yaml"), dir.file("control.sock"), dir.file("vigild.log"));
+  REQUIRE(daemon->started());
+  client = std::make_unique<t::ControlClient>(dir.file("control.sock"));
+  CHECK(state(kSidA) == "no_such_rule");
+  CHECK(client->call("rules.show", {{"sid", kSidA}})["result"]["overrides"]["disabled"]["reason"] == "noisy");
+  // Back in the files, it is still disabled; enable clears it.
+  t::write_file(dir.file("rules/live.rules"), rules);
+  REQUIRE(client->call("rules.reload")["result"]["reloaded"] == true);
+  CHECK(state(kSidA) == "disabled");
+  REQUIRE(client->call("rules.enable", {{"sids", {kSidA}}})["result"]["changed"] == true);
+  CHECK(state(kSidA) == "enabled");
+  const auto listed = t::run_vigil({"rules", "list", "--overridden", "--socket", dir.file("control.sock")});
+  CHECK(listed.exit_code == 0);
+  CHECK_THAT(listed.out, Catch::Contains("No rules match."));
+  CHECK(daemon->stop() == 0);
+}
