@@ -1,5 +1,6 @@
 // The fast-pattern databases are split by protocol, flow direction and server port: whatever the
 // split, every rule must still alert exactly where its header says it applies.
+#include <algorithm>
 #include <string>
 
 #include "rules_test_util.h"
@@ -79,4 +80,22 @@ TEST_CASE("grouping: more distinct port selections than a byte holds still alert
   CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 40000, "203.0.113.5", 80, "a needle")) ==
         std::vector<uint32_t>{7});
   CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 40000, "203.0.113.5", 81, "a needle")).empty());
+}
+
+TEST_CASE("grouping: a fast pattern shared by 255 or by 300 rules alerts for every one of them", "[rules][grouping]") {
+  // A block table reports a pattern by its rule span (first << 8 | count) while every pattern has
+  // fewer than 256 rules; a table with a larger one keeps plain pattern numbers. Both must find all.
+  for (const int count : {255, 300}) {
+    std::string text;
+    for (int sid = 1; sid <= count; ++sid) {
+      text += "alert tcp any any -> any 80 (msg:\"shared\"; content:\"sharedpattern\"; sid:" + std::to_string(sid) +
+              ";)\n";
+    }
+    text += "alert tcp any any -> any 80 (msg:\"other\"; content:\"otherpattern\"; sid:5000;)\n";
+    Scanner scanner(compile_clean(text));
+    const auto sids = scan_sids(scanner, http_request("GET /sharedpattern otherpattern"));
+    CHECK(sids.size() == static_cast<size_t>(count) + 1);
+    CHECK(std::count(sids.begin(), sids.end(), 5000u) == 1);
+    CHECK(scan_sids(scanner, http_request("GET /otherpattern")) == std::vector<uint32_t>{5000});
+  }
 }
