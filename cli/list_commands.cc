@@ -369,6 +369,12 @@ void add_alerts_commands(CLI::App& app, int& exit_code) {
       "Exit codes: 0 listed (maybe nothing), 1 vigild unreachable or refused, 2 bad option.");
   list->callback([o, &exit_code] { exit_code = list_alerts(*o); });
   add_alerts_tail_command(*alerts, exit_code);
+  // Set after the subcommands: CLI11 copies a parent's footer into subcommands added later.
+  alerts->footer(
+      "Examples:\n"
+      "  vigil alerts list --since 1h --zone dmz\n"
+      "  vigil alerts tail --json\n\n"
+      "Run 'vigil alerts list --help' or 'vigil alerts tail --help' for their filters.");
 }
 
 void add_incidents_commands(CLI::App& app, int& exit_code) {
@@ -401,6 +407,14 @@ void add_incidents_commands(CLI::App& app, int& exit_code) {
       "Exit codes: 0 listed (maybe nothing), 1 vigild unreachable or refused, 2 bad option.");
   list->callback([o, &exit_code] { exit_code = list_incidents(*o); });
   add_incident_commands(*incidents, exit_code);
+  // Set after the subcommands: CLI11 copies a parent's footer into subcommands added later.
+  incidents->footer(
+      "Examples:\n"
+      "  vigil incidents list --open --severity high\n"
+      "  vigil incidents show INC-000014\n"
+      "  vigil incidents ack INC-000014\n"
+      "  vigil incidents resolve INC-000014 --resolution true_positive --note \"host reimaged\"\n\n"
+      "Run 'vigil incidents COMMAND --help' for each command's options.");
 }
 
 }  // namespace vigil::cli

@@ -248,7 +248,7 @@ TEST_CASE("vigil incidents list: filters compose, sort and page, for a responder
   CHECK(daemon->stop() == 0);
 }
 
-TEST_CASE("vigil incidents show and every change as a responder, stored across a restart; an auditor reads but cannot change",
+TEST_CASE("vigil incidents show and every change as a responder, stored across a restart, and an auditor reads but cannot change",
           "[daemon][incidents][cli][integration]") {
   TriageFixture f;
   auto daemon = f.start();
