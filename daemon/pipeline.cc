@@ -55,6 +55,8 @@ Result<void> Pipeline::start() {
       return fail(ErrorCode::corrupt_data, "stored event counter '" + **saved + "' is not a number");
     }
   }
+  // The incidents still open from the last run count from the start, not from the first batch.
+  stats_.open_incidents = correlator_.stats().open_incidents;
   thread_ = std::thread([this] { run(); });
   return ok();
 }

@@ -401,6 +401,12 @@ TEST_CASE("vigil incidents show and every change as a responder, stored across a
   const auto after_restart = f.vigil({"incidents", "show", id});
   CHECK(after_restart.out.find("state             closed (true_positive)") != std::string::npos);
   CHECK(after_restart.out.find("assignee          root") != std::string::npos);
+  // vigil status counts the incidents still open from before the restart, before any new event.
+  size_t still_open = 0;
+  for (const auto& incident : all_incidents(again)) still_open += incident["state"] != "resolved" && incident["state"] != "closed";
+  REQUIRE(still_open > 0);
+  const auto status = f.vigil({"status"});
+  CHECK(status.out.find("incidents:  " + std::to_string(still_open) + " open,") != std::string::npos);
   // Every change is in the audit chain with its actor (the auditor reads it).
   if (::geteuid() == 0) {
     const auto audit = f.vigil_as_auditor({"audit", "log", "--json"});
