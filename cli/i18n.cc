@@ -197,6 +197,7 @@ constexpr Entry kVietnamese[] = {
     {"nothing changed", "không có thay đổi"},
     {"now", "hiện tại"},
     {"of", "trên"},
+    {"of incident", "của sự cố"},
     {"open", "đang mở"},
     {"or --all", "hoặc --all"},
     {"owner", "người chịu trách nhiệm"},

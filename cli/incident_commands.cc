@@ -7,6 +7,7 @@
 #include "exit_codes.h"
 #include "i18n.h"
 #include "table.h"
+#include "terminal.h"
 #include "time_text.h"
 #include "vigil/core/eve_json.h"
 
@@ -65,9 +66,7 @@ std::string deadline(Timestamp due, const std::optional<Timestamp>& sent, bool m
 void print_incident(const Incident& inc, const json& events, Timestamp now, size_t width) {
   std::cout << inc.id << "  " << inc.title << "\n\n";
   const auto line = [](std::string_view label, const std::string& value) {
-    std::string padded(label);
-    if (padded.size() < 18) padded.resize(18, ' ');
-    std::cout << "  " << padded << value << "\n";
+    std::cout << "  " << pad_right(label, 18) << value << "\n";  // by display width: Vietnamese labels line up
   };
   line(tr("severity"), std::string(to_string(inc.severity)));
   std::string state(to_string(inc.state));

@@ -161,7 +161,7 @@ int run_send(const ReportOptions& options) {
   if (!queued) return runtime_error(queued.error().message);
   json out = *queued;
   if (!options.json) {
-    std::cout << tr("Queued") << " " << kind_text(options.kind) << " " << tr("of") << " " << options.id << " "
+    std::cout << tr("Queued") << " " << kind_text(options.kind) << " " << tr("of incident") << " " << options.id << " "
               << tr("on the layer-4 outbox") << " " << queued->value("forwarder", "") << " ("
               << queued->value("bundle_id", "") << ", " << queued->value("backlog", 0) << " " << tr("waiting") << ").\n";
   }

@@ -325,7 +325,7 @@ TEST_CASE("vigil report send as the liaison: delivered through the outbox, the r
     const auto full = f.vigil({"report", "send", id, "--kind", "full"});
     INFO(full.out << full.err);
     CHECK(full.exit_code == 0);
-    CHECK_THAT(full.out, Catch::Contains("Queued full report (72h) of " + id + " on the layer-4 outbox ncsc"));
+    CHECK_THAT(full.out, Catch::Contains("Queued full report (72h) of incident " + id + " on the layer-4 outbox ncsc"));
     REQUIRE(vigil::test::eventually([&] {
       return !client.call("incidents.get", {{"id", id}})["result"]["report"]["full_sent"].is_null();
     }));
