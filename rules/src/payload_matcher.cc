@@ -42,12 +42,13 @@ int64_t clamp_index(int64_t v, size_t size) {
 
 }  // namespace
 
-bool PayloadMatcher::matches(const Rule& rule, std::string_view buffer, int64_t origin) {
+bool PayloadMatcher::matches(std::span<const PayloadStep> steps, std::string_view buffer, int64_t origin) {
+  steps_ = steps;
   buffer_ = buffer;
   origin_ = origin;
   budget_ = kStepBudget;
   discontinue_ = false;
-  return match_from(rule, 0, 0);
+  return match_from(0, 0);
 }
 
 bool PayloadMatcher::read_value(const ByteRead& read, int64_t position, uint64_t& value) const {
@@ -80,7 +81,7 @@ bool PayloadMatcher::read_value(const ByteRead& read, int64_t position, uint64_t
   return true;
 }
 
-bool PayloadMatcher::content(const Rule& rule, const ContentStep& c, size_t index, size_t cursor) {
+bool PayloadMatcher::content(const ContentStep& c, size_t index, size_t cursor) {
   const size_t size = buffer_.size();
   const size_t n = c.pattern.size();
   int64_t lo = 0;
@@ -107,7 +108,7 @@ bool PayloadMatcher::content(const Rule& rule, const ContentStep& c, size_t inde
       if (!c.relative()) discontinue_ = true;
       return false;
     }
-    return match_from(rule, index + 1, cursor);
+    return match_from(index + 1, cursor);
   }
   for (;;) {
     const size_t at = find(buffer_, from, to, c.pattern, c.nocase);
@@ -115,13 +116,13 @@ bool PayloadMatcher::content(const Rule& rule, const ContentStep& c, size_t inde
       if (!c.relative()) discontinue_ = true;
       return false;
     }
-    if (match_from(rule, index + 1, at + n)) return true;
+    if (match_from(index + 1, at + n)) return true;
     if (discontinue_ || budget_ == 0) return false;
     from = at + 1;
   }
 }
 
-bool PayloadMatcher::pcre(const Rule& rule, const PcreStep& p, size_t index, size_t cursor) {
+bool PayloadMatcher::pcre(const PcreStep& p, size_t index, size_t cursor) {
   // A relative pcre sees the buffer from the cursor on, so `^` anchors there (as Suricata does).
   const size_t base = p.relative ? std::min(cursor, buffer_.size()) : 0;
   const std::string_view subject = buffer_.substr(base);
@@ -133,28 +134,28 @@ bool PayloadMatcher::pcre(const Rule& rule, const PcreStep& p, size_t index, siz
       if (!p.relative) discontinue_ = true;
       return false;
     }
-    return match_from(rule, index + 1, cursor);
+    return match_from(index + 1, cursor);
   }
   for (;;) {
     if (!p.pattern->match(subject, start, pcre_data_, begin, end)) {
       if (!p.relative) discontinue_ = true;
       return false;
     }
-    if (match_from(rule, index + 1, base + end)) return true;
+    if (match_from(index + 1, base + end)) return true;
     if (discontinue_ || budget_ == 0) return false;
     start = begin + 1;
     if (start > subject.size()) return false;
   }
 }
 
-bool PayloadMatcher::match_from(const Rule& rule, size_t index, size_t cursor) {
-  if (index == rule.payload.size()) return true;
+bool PayloadMatcher::match_from(size_t index, size_t cursor) {
+  if (index == steps_.size()) return true;
   if (budget_ == 0) return false;
   --budget_;
-  const PayloadStep& step = rule.payload[index];
+  const PayloadStep& step = steps_[index];
   switch (step.index()) {
-    case 0: return content(rule, std::get<ContentStep>(step), index, cursor);
-    case 1: return pcre(rule, std::get<PcreStep>(step), index, cursor);
+    case 0: return content(std::get<ContentStep>(step), index, cursor);
+    case 1: return pcre(std::get<PcreStep>(step), index, cursor);
     case 2: {
       const auto& t = std::get<ByteTestStep>(step);
       const int64_t position = (t.read.relative ? static_cast<int64_t>(cursor) : -origin_) + resolve(t.offset);
@@ -172,7 +173,7 @@ bool PayloadMatcher::match_from(const Rule& rule, size_t index, size_t cursor) {
         case ByteTestStep::Op::bxor: result = (v ^ want) != 0; break;
       }
       if (result == t.negated) return false;
-      return match_from(rule, index + 1, cursor);
+      return match_from(index + 1, cursor);
     }
     case 3: {
       const auto& j = std::get<ByteJumpStep>(step);
@@ -187,7 +188,7 @@ bool PayloadMatcher::match_from(const Rule& rule, size_t index, size_t cursor) {
       else target = position + j.read.bytes + v;
       target += j.post_offset;
       if (target < 0 || target > static_cast<int64_t>(buffer_.size())) return false;
-      return match_from(rule, index + 1, static_cast<size_t>(target));
+      return match_from(index + 1, static_cast<size_t>(target));
     }
     case 4: {
       const auto& e = std::get<ByteExtractStep>(step);
@@ -198,7 +199,7 @@ bool PayloadMatcher::match_from(const Rule& rule, size_t index, size_t cursor) {
       if (e.align > 0) v = (v + e.align - 1) / e.align * e.align;
       const int64_t saved = vars_[static_cast<size_t>(e.var)];
       vars_[static_cast<size_t>(e.var)] = v;
-      if (match_from(rule, index + 1, static_cast<size_t>(position + e.read.bytes))) return true;
+      if (match_from(index + 1, static_cast<size_t>(position + e.read.bytes))) return true;
       vars_[static_cast<size_t>(e.var)] = saved;
       return false;
     }
@@ -209,7 +210,7 @@ bool PayloadMatcher::match_from(const Rule& rule, size_t index, size_t cursor) {
       // Suricata: relative asks for n more bytes after the cursor; absolute for a byte at index n.
       const bool present = d.relative ? static_cast<int64_t>(cursor) + n <= size && n <= size : n < size;
       if (present == d.negated) return false;
-      return match_from(rule, index + 1, cursor);
+      return match_from(index + 1, cursor);
     }
     default: return false;
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "pcre_pattern.h"
@@ -21,18 +22,23 @@ class PayloadMatcher {
   // `origin` is where buffer[0] sits in the inspected whole (a reassembled stream's window starts
   // `origin` bytes into the stream): every absolute position (content offset/depth/startswith,
   // byte_test/byte_jump/byte_extract/isdataat) counts from the whole's start.
-  bool matches(const Rule& rule, std::string_view buffer, int64_t origin = 0);
+  bool matches(const Rule& rule, std::string_view buffer, int64_t origin = 0) {
+    return matches(rule.payload, buffer, origin);
+  }
+  // The same program over any step list (an app-layer buffer's chain, BufferChain::steps).
+  bool matches(std::span<const PayloadStep> steps, std::string_view buffer, int64_t origin = 0);
 
  private:
-  bool match_from(const Rule& rule, size_t index, size_t cursor);
-  bool content(const Rule& rule, const ContentStep& step, size_t index, size_t cursor);
-  bool pcre(const Rule& rule, const PcreStep& step, size_t index, size_t cursor);
+  bool match_from(size_t index, size_t cursor);
+  bool content(const ContentStep& step, size_t index, size_t cursor);
+  bool pcre(const PcreStep& step, size_t index, size_t cursor);
   bool read_value(const ByteRead& read, int64_t position, uint64_t& value) const;
   int64_t resolve(const Operand& operand) const {
     return operand.var >= 0 ? vars_[static_cast<size_t>(operand.var)] : operand.value;
   }
 
   PcreMatchData pcre_data_;
+  std::span<const PayloadStep> steps_;
   std::string_view buffer_;
   int64_t origin_ = 0;
   int64_t vars_[kMaxExtractVars] = {};

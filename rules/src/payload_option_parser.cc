@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "rule_lexer.h"
+#include "rule_parser.h"
 #include "text_util.h"
 
 namespace vigil::rules {
@@ -51,13 +52,63 @@ Result<void> check_bytes(std::string_view keyword, const ByteRead& read, int min
   return ok();
 }
 
+// The Snort-era content modifiers: they move the content before them into a buffer. Every other
+// buffer name (http.uri, dns_query, tls_sni, ja3_hash, file_data, ...) is a sticky buffer.
+constexpr std::string_view kLegacyModifiers[] = {
+    "http_uri",    "http_raw_uri",    "http_method",      "http_header",      "http_raw_header",
+    "http_cookie", "http_user_agent", "http_host",        "http_raw_host",    "http_client_body",
+    "http_server_body", "http_stat_code", "http_stat_msg"};
+
+bool is_legacy_modifier(std::string_view name) {
+  return std::find(std::begin(kLegacyModifiers), std::end(kLegacyModifiers), name) != std::end(kLegacyModifiers);
+}
+
+std::optional<Transform> transform_by_name(std::string_view name) {
+  if (name == "dotprefix") return Transform::dotprefix;
+  if (name == "to_lowercase") return Transform::to_lowercase;
+  if (name == "to_uppercase") return Transform::to_uppercase;
+  if (name == "strip_whitespace") return Transform::strip_whitespace;
+  if (name == "compress_whitespace") return Transform::compress_whitespace;
+  if (name == "url_decode") return Transform::url_decode;
+  return std::nullopt;
+}
+
+// Suricata's pcre buffer flags.
+std::optional<applayer::BufferId> pcre_buffer(char flag) {
+  using applayer::BufferId;
+  switch (flag) {
+    case 'U': return BufferId::http_uri;
+    case 'I': return BufferId::http_uri_raw;
+    case 'P': return BufferId::http_request_body;
+    case 'Q': return BufferId::file_data;
+    case 'H': return BufferId::http_header;
+    case 'D': return BufferId::http_header_raw;
+    case 'M': return BufferId::http_method;
+    case 'C': return BufferId::http_cookie;
+    case 'S': return BufferId::http_stat_code;
+    case 'Y': return BufferId::http_stat_msg;
+    case 'V': return BufferId::http_user_agent;
+    case 'W': return BufferId::http_host;
+    case 'Z': return BufferId::http_host_raw;
+    default: return std::nullopt;
+  }
+}
+
+// Protocols whose files vigil has no buffer for (SMTP attachments, SMB, NFS, FTP data): there
+// `file_data` keeps inspecting the packet payload, as before app-layer buffers existed.
+bool file_data_is_payload(const Rule& rule) {
+  return !rule.app_proto.empty() && rule.app_proto != "http" && rule.app_proto != "http1";
+}
+
 }  // namespace
 
 bool PayloadOptionParser::handles(std::string_view name) const {
   static constexpr std::string_view kNames[] = {
       "content", "nocase",  "offset",   "depth",     "distance",     "within",   "fast_pattern", "rawbytes",
-      "startswith", "endswith", "pcre", "isdataat", "byte_test", "byte_jump", "byte_extract"};
-  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+      "startswith", "endswith", "pcre", "isdataat", "byte_test", "byte_jump", "byte_extract", "pkt_data",
+      "bsize", "urilen"};
+  if (std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames)) return true;
+  return name != "uricontent" && (applayer::buffer_by_name(name).has_value() || transform_by_name(name).has_value());
 }
 
 Result<void> PayloadOptionParser::apply(std::string_view name, std::string_view value) {
@@ -67,7 +118,110 @@ Result<void> PayloadOptionParser::apply(std::string_view name, std::string_view 
   if (name == "byte_test") return byte_test(value);
   if (name == "byte_jump") return byte_jump(value);
   if (name == "byte_extract") return byte_extract(value);
+  if (name == "bsize") return bsize(value);
+  if (name == "urilen") return urilen(value);
+  if (name == "pkt_data") {
+    sticky_ = kPacket;
+    return ok();
+  }
+  if (auto t = transform_by_name(name)) return transform(name, *t);
+  if (auto id = applayer::buffer_by_name(name)) {
+    if (!trim(value).empty()) return bad(name, "takes no value");
+    if (is_legacy_modifier(name)) return legacy_modifier(name, *id);
+    if (*id == applayer::BufferId::file_data && file_data_is_payload(rule_)) {
+      sticky_ = kPacket;
+      return ok();
+    }
+    return sticky_buffer(name, *id);
+  }
   return content_modifier(name, value);
+}
+
+int PayloadOptionParser::plain_chain(applayer::BufferId id) {
+  for (size_t i = 0; i < rule_.buffers.size(); ++i) {
+    if (rule_.buffers[i].id == id && rule_.buffers[i].transforms.empty()) return static_cast<int>(i);
+  }
+  rule_.buffers.push_back(BufferChain{id, {}, {}, {}});
+  return static_cast<int>(rule_.buffers.size()) - 1;
+}
+
+int PayloadOptionParser::target(bool relative) const {
+  if (sticky_ != kPacket) return sticky_;
+  return relative ? last_list_ : kPacket;
+}
+
+void PayloadOptionParser::append(PayloadStep step, int list_id) {
+  list(list_id).push_back(std::move(step));
+}
+
+Result<void> PayloadOptionParser::sticky_buffer(std::string_view, applayer::BufferId id) {
+  // Naming a buffer again continues its chain (Suricata keeps one list per buffer).
+  for (size_t i = rule_.buffers.size(); i-- > 0;) {
+    if (rule_.buffers[i].id == id) {
+      sticky_ = static_cast<int>(i);
+      return ok();
+    }
+  }
+  sticky_ = plain_chain(id);
+  return ok();
+}
+
+Result<void> PayloadOptionParser::legacy_modifier(std::string_view name, applayer::BufferId id) {
+  if (last_content_ < 0) return fail(ErrorCode::parse_error, "'" + std::string(name) + "' needs a preceding content");
+  if (sticky_ != kPacket) {
+    return fail(ErrorCode::parse_error, "'" + std::string(name) + "' modifies a content inside the sticky buffer '" +
+                                            std::string(applayer::buffer_name(rule_.buffers[static_cast<size_t>(sticky_)].id)) +
+                                            "'; use one or the other");
+  }
+  if (last_content_list_ != kPacket) {
+    return fail(ErrorCode::parse_error, "'" + std::string(name) + "' follows a content already in '" +
+                                            std::string(applayer::buffer_name(rule_.buffers[static_cast<size_t>(last_content_list_)].id)) + "'");
+  }
+  auto& from = rule_.payload;
+  PayloadStep step = std::move(from[static_cast<size_t>(last_content_)]);
+  from.erase(from.begin() + last_content_);
+  const int chain = plain_chain(id);
+  list(chain).push_back(std::move(step));
+  last_content_list_ = last_list_ = chain;
+  last_content_ = static_cast<int>(list(chain).size()) - 1;
+  return ok();
+}
+
+Result<void> PayloadOptionParser::transform(std::string_view name, Transform t) {
+  if (sticky_ == kPacket) {
+    return fail(ErrorCode::parse_error, "transform '" + std::string(name) + "' needs a sticky buffer before it");
+  }
+  BufferChain& chain = rule_.buffers[static_cast<size_t>(sticky_)];
+  if (!chain.steps.empty() || !chain.sizes.empty()) {
+    // The buffer was inspected untransformed already: the transformed one is another chain.
+    BufferChain fresh{chain.id, chain.transforms, {}, {}};
+    rule_.buffers.push_back(std::move(fresh));
+    sticky_ = static_cast<int>(rule_.buffers.size()) - 1;
+  }
+  rule_.buffers[static_cast<size_t>(sticky_)].transforms.push_back(t);
+  return ok();
+}
+
+Result<void> PayloadOptionParser::bsize(std::string_view value) {
+  if (sticky_ == kPacket) return fail(ErrorCode::parse_error, "bsize needs a sticky buffer before it");
+  auto check = parse_number_check(value);
+  if (!check) return fail(check.error().with_context("bsize"));
+  rule_.buffers[static_cast<size_t>(sticky_)].sizes.push_back(*check);
+  return ok();
+}
+
+Result<void> PayloadOptionParser::urilen(std::string_view value) {
+  auto parts = split_trim(value, ',');
+  if (parts.size() > 2) return bad("urilen", "expected a length and optionally norm or raw");
+  applayer::BufferId id = applayer::BufferId::http_uri;  // Suricata's default: the normalised URI
+  if (parts.size() == 2) {
+    if (parts[1] == "raw") id = applayer::BufferId::http_uri_raw;
+    else if (parts[1] != "norm") return bad("urilen", "expected norm or raw, got '" + std::string(parts[1]) + "'");
+  }
+  auto check = parse_number_check(parts[0]);
+  if (!check) return fail(check.error().with_context("urilen"));
+  rule_.buffers[static_cast<size_t>(plain_chain(id))].sizes.push_back(*check);
+  return ok();
 }
 
 Result<Operand> PayloadOptionParser::operand(std::string_view text) const {
@@ -89,15 +243,17 @@ Result<void> PayloadOptionParser::content(std::string_view value) {
   auto bytes = decode_content(value);
   if (!bytes) return fail(bytes.error().with_context("content"));
   step.pattern = std::move(*bytes);
-  rule_.payload.emplace_back(std::move(step));
-  last_content_ = static_cast<int>(rule_.payload.size()) - 1;
+  const int to = target(false);
+  append(std::move(step), to);
+  last_content_list_ = last_list_ = to;
+  last_content_ = static_cast<int>(list(to).size()) - 1;
   return ok();
 }
 
 Result<void> PayloadOptionParser::content_modifier(std::string_view name, std::string_view value) {
   if (last_content_ < 0) return fail(ErrorCode::parse_error, "'" + std::string(name) + "' needs a preceding content");
-  auto& c = std::get<ContentStep>(rule_.payload[static_cast<size_t>(last_content_)]);
-  if (name == "rawbytes") return ok();  // packet payload is already raw
+  auto& c = std::get<ContentStep>(list(last_content_list_)[static_cast<size_t>(last_content_)]);
+  if (name == "rawbytes") return ok();  // packet payload is already raw; buffers ignore it, as Suricata
   if (name == "nocase") {
     c.nocase = true;
     c.pattern = to_lower(c.pattern);
@@ -155,7 +311,13 @@ Result<void> PayloadOptionParser::pcre(std::string_view value) {
   if (value.empty() || value[0] != '/' || last == 0) return bad("pcre", "expected /regex/flags");
   const std::string regex(value.substr(1, last - 1));
   uint32_t options = 0;
+  std::optional<applayer::BufferId> buffer;
   for (char f : value.substr(last + 1)) {
+    if (auto id = pcre_buffer(f)) {
+      if (buffer && *buffer != *id) return bad("pcre", "names two buffers ('" + std::string(value.substr(last + 1)) + "')");
+      buffer = id;
+      continue;
+    }
     switch (f) {
       case 'i': options |= PCRE2_CASELESS; break;
       case 's': options |= PCRE2_DOTALL; break;
@@ -169,14 +331,27 @@ Result<void> PayloadOptionParser::pcre(std::string_view value) {
       case 'O':  // override match limits: ours are the library defaults
         break;
       default:
-        return fail(ErrorCode::unsupported, std::string("unsupported pcre modifier '") + f +
-                                                "' (application-layer buffer)");
+        return fail(ErrorCode::unsupported, std::string("unsupported pcre modifier '") + f + "'");
     }
   }
+  // A buffer flag inside a sticky buffer must name that buffer (ET writes `http.uri; ... pcre:"/x/UR"`);
+  // /Q (file.data) inside http.response_body too: Suricata's response body is the file.data buffer.
+  const auto same_buffer = [](applayer::BufferId sticky, applayer::BufferId flag) {
+    return sticky == flag ||
+           (sticky == applayer::BufferId::http_response_body && flag == applayer::BufferId::file_data);
+  };
+  if (buffer && sticky_ != kPacket && !same_buffer(rule_.buffers[static_cast<size_t>(sticky_)].id, *buffer)) {
+    return bad("pcre", "its buffer flag names " + std::string(applayer::buffer_name(*buffer)) +
+                           " inside the sticky buffer " +
+                           std::string(applayer::buffer_name(rule_.buffers[static_cast<size_t>(sticky_)].id)));
+  }
+  if (buffer && sticky_ != kPacket) buffer.reset();  // the sticky chain, with its transforms
   auto compiled = PcrePattern::compile(regex, options);
   if (!compiled) return fail(compiled.error());
   step.pattern = std::move(*compiled);
-  rule_.payload.emplace_back(std::move(step));
+  const int to = buffer ? plain_chain(*buffer) : target(step.relative);
+  append(std::move(step), to);
+  last_list_ = to;
   return ok();
 }
 
@@ -195,7 +370,7 @@ Result<void> PayloadOptionParser::isdataat(std::string_view value) {
     if (parts[i] == "relative") step.relative = true;
     else if (parts[i] != "rawbytes") return bad("isdataat", "unknown flag '" + std::string(parts[i]) + "'");
   }
-  rule_.payload.emplace_back(step);
+  append(step, target(step.relative));
   return ok();
 }
 
@@ -237,7 +412,7 @@ Result<void> PayloadOptionParser::byte_test(std::string_view value) {
     if (f == ReadFlag::unknown) return bad("byte_test", "unknown flag '" + std::string(parts[i]) + "'");
   }
   if (auto r = check_bytes("byte_test", step.read, 0); !r) return r;
-  rule_.payload.emplace_back(step);
+  append(step, target(step.read.relative));
   return ok();
 }
 
@@ -269,7 +444,7 @@ Result<void> PayloadOptionParser::byte_jump(std::string_view value) {
     }
   }
   if (auto r = check_bytes("byte_jump", step.read); !r) return r;
-  rule_.payload.emplace_back(step);
+  append(step, target(step.read.relative));
   return ok();
 }
 
@@ -311,17 +486,61 @@ Result<void> PayloadOptionParser::byte_extract(std::string_view value) {
     variables_.emplace_back(name);
   }
   rule_.extract_vars = static_cast<int>(variables_.size());
-  rule_.payload.emplace_back(step);
+  append(step, target(step.read.relative));
   return ok();
 }
 
-Result<void> PayloadOptionParser::finish() {
-  for (const PayloadStep& step : rule_.payload) {
+namespace {
+
+// The protocol whose transactions carry a buffer.
+applayer::AppProto proto_of(applayer::BufferId id) {
+  using applayer::BufferId;
+  if (id <= BufferId::file_data) return applayer::AppProto::http;
+  if (id == BufferId::dns_query) return applayer::AppProto::dns;
+  if (id <= BufferId::ja3s_string) return applayer::AppProto::tls;
+  return applayer::AppProto::ssh;
+}
+
+Result<void> check_startswith(const std::vector<PayloadStep>& steps) {
+  for (const PayloadStep& step : steps) {
     const auto* c = std::get_if<ContentStep>(&step);
     if (c == nullptr) continue;
     if (c->startswith && (c->offset || c->depth || c->distance || c->within)) {
       return fail(ErrorCode::parse_error, "startswith cannot be combined with offset, depth, distance or within");
     }
+  }
+  return ok();
+}
+
+}  // namespace
+
+Result<void> PayloadOptionParser::finish() {
+  if (auto r = check_startswith(rule_.payload); !r) return r;
+  if (rule_.buffers.empty()) return ok();
+  const applayer::AppProto header = rule_.app_proto.empty() ? applayer::AppProto::unknown
+                                                            : applayer::app_proto_by_name(rule_.app_proto);
+  if (!rule_.app_proto.empty() && header == applayer::AppProto::unknown) {
+    return fail(ErrorCode::unsupported, "app-layer buffers on a '" + rule_.app_proto + "' rule (no parser for it)");
+  }
+  for (const BufferChain& chain : rule_.buffers) {
+    const std::string_view name = applayer::buffer_name(chain.id);
+    if (chain.steps.empty() && chain.sizes.empty()) {
+      return fail(ErrorCode::parse_error, "'" + std::string(name) + "' is not followed by anything that inspects it");
+    }
+    if (auto r = check_startswith(chain.steps); !r) return fail(r.error().with_context(std::string(name)));
+    const applayer::AppProto proto = proto_of(chain.id);
+    const applayer::AppProto wanted = rule_.tx_proto != applayer::AppProto::unknown ? rule_.tx_proto : header;
+    if (wanted != applayer::AppProto::unknown && wanted != proto) {
+      return fail(ErrorCode::parse_error, "'" + std::string(name) + "' is a " + std::string(applayer::app_proto_name(proto)) +
+                                              " buffer, but the rule inspects " +
+                                              std::string(applayer::app_proto_name(wanted)));
+    }
+    rule_.tx_proto = proto;
+  }
+  if (!rule_.payload.empty()) {
+    // Suricata would need the packet that completed the transaction to hold these too; vigil
+    // matches transactions apart from packets.
+    return fail(ErrorCode::unsupported, "packet payload keywords together with app-layer buffers");
   }
   return ok();
 }

@@ -1,6 +1,10 @@
 // PayloadOptionParser: the payload keywords of one rule (content and its modifiers, pcre, isdataat,
-// byte_test, byte_jump, byte_extract) appended in order to Rule::payload.
-// Used by RuleParser, one instance per rule. Thread contract: one thread (load path).
+// byte_test, byte_jump, byte_extract) appended in order to Rule::payload, or to the rule's
+// app-layer buffer chains (Rule::buffers): after a sticky buffer (`http.uri;`, `dns.query;`, ...)
+// until `pkt_data;` or the next sticky buffer, when a legacy modifier (`http_uri;`) follows the
+// content, or for a pcre with a buffer flag (/U, /H, ...). Also the buffer keywords: transforms
+// (`dotprefix;`, `to_lowercase;`, ...), `bsize`, `urilen`.
+// Used by RuleParser, one instance per rule, after the header. Thread contract: one thread (load path).
 #pragma once
 
 #include <string>
@@ -21,10 +25,12 @@ class PayloadOptionParser {
   bool handles(std::string_view name) const;
   Result<void> apply(std::string_view name, std::string_view value);
 
-  // Checks that need the whole rule (modifier combinations).
+  // Checks that need the whole rule (modifier combinations, the buffers' protocol).
   Result<void> finish();
 
  private:
+  static constexpr int kPacket = -1;  // list id of Rule::payload; i >= 0 is Rule::buffers[i]
+
   Result<void> content(std::string_view value);
   Result<void> content_modifier(std::string_view name, std::string_view value);
   Result<void> pcre(std::string_view value);
@@ -34,8 +40,27 @@ class PayloadOptionParser {
   Result<void> byte_extract(std::string_view value);
   Result<Operand> operand(std::string_view text) const;
 
+  Result<void> sticky_buffer(std::string_view name, applayer::BufferId id);
+  Result<void> legacy_modifier(std::string_view name, applayer::BufferId id);
+  Result<void> transform(std::string_view name, Transform transform);
+  Result<void> bsize(std::string_view value);
+  Result<void> urilen(std::string_view value);
+
+  std::vector<PayloadStep>& list(int id) {
+    return id == kPacket ? rule_.payload : rule_.buffers[static_cast<size_t>(id)].steps;
+  }
+  // The chain of `id` without transforms, created when the rule has none yet.
+  int plain_chain(applayer::BufferId id);
+  // Where a keyword goes: the sticky buffer; else, when relative, the list of the last content or
+  // pcre (Suricata's rule for isdataat/byte_*/pcre after `content; http_uri;`); else the packet.
+  int target(bool relative) const;
+  void append(PayloadStep step, int list_id);
+
   Rule& rule_;
-  int last_content_ = -1;  // index into rule_.payload
+  int sticky_ = kPacket;             // the current sticky buffer's chain
+  int last_content_list_ = kPacket;  // where the last content is
+  int last_content_ = -1;            // its index in that list
+  int last_list_ = kPacket;          // list of the last content or pcre
   std::vector<std::string> variables_;  // byte_extract names, index = Operand::var
 };
 

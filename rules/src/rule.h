@@ -13,6 +13,8 @@
 #include "address_set.h"
 #include "pcre_pattern.h"
 #include "port_set.h"
+#include "vigil/applayer/app_proto.h"
+#include "vigil/applayer/buffer_id.h"
 #include "vigil/core/time.h"
 #include "vigil/rules/flow_state.h"
 #include "vigil/rules/rule_info.h"
@@ -190,6 +192,21 @@ inline constexpr uint16_t kIpOptAny = 0xffff;
 
 inline constexpr int kMaxExtractVars = 8;
 
+// Suricata's buffer transforms, applied in rule order to an app-layer buffer before its chain
+// (and its fast pattern) sees it.
+enum class Transform : uint8_t { dotprefix, to_lowercase, to_uppercase, strip_whitespace, compress_whitespace, url_decode };
+
+// One application-layer buffer a rule inspects (a sticky buffer such as `http.uri;`, or the
+// contents a legacy modifier such as `http_uri;` moved there): the transforms, the size checks
+// (`bsize`, `urilen`) and the content program, with the payload program's semantics. A
+// multi-entry buffer (dns.query, tls.certs) holds when one entry does.
+struct BufferChain {
+  applayer::BufferId id = applayer::BufferId::http_uri;
+  std::vector<Transform> transforms;
+  std::vector<NumberCheck> sizes;  // on the transformed buffer's length (urilen: untransformed)
+  std::vector<PayloadStep> steps;
+};
+
 struct Rule {
   RuleInfo info;
   std::string app_proto;  // "http", "dns", ... when the header named an application protocol
@@ -213,6 +230,12 @@ struct Rule {
 
   std::vector<PayloadStep> payload;
   int extract_vars = 0;
+  // App-layer buffers: a rule with any is matched against transactions (TransactionMatcher), not
+  // packets; every chain must hold on the same transaction.
+  std::vector<BufferChain> buffers;
+  // The protocol its transactions must be: the header's (`alert http`), else its buffers'.
+  applayer::AppProto tx_proto = applayer::AppProto::unknown;
+  bool inspects_transactions() const { return !buffers.empty(); }
   std::vector<ThresholdSpec> thresholds;  // threshold and/or detection_filter
 
   // Filled by RuleSetImpl.

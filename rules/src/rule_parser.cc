@@ -44,11 +44,12 @@ constexpr std::string_view kActions[] = {"alert", "pass", "drop", "reject", "rej
 constexpr std::string_view kIgnored[] = {
     "metadata", "reference",
     "tag",       // post-match logging of following packets
-    "file_data", "file.data", "pkt_data",  // buffer selectors: all inspection is on the packet payload for now
     "prefilter",  // picks the rule's prefilter keyword in Suricata: a speed hint that never changes a match
 };
 
-Result<NumberCheck> parse_number(std::string_view text) {
+}  // namespace
+
+Result<NumberCheck> parse_number_check(std::string_view text) {
   text = trim(text);
   NumberCheck check;
   using Op = NumberCheck::Op;
@@ -81,6 +82,8 @@ Result<NumberCheck> parse_number(std::string_view text) {
   check.a = *a;
   return check;
 }
+
+namespace {
 
 Result<FlagsCheck> parse_tcp_flags(std::string_view value) {
   FlagsCheck check;
@@ -355,7 +358,7 @@ std::variant<Rule, RuleIssue> RuleParser::parse(std::string_view text, const std
     } else if (name == "threshold" || name == "detection_filter") {
       r = parse_threshold(value, name == "detection_filter", rule);
     } else if (name == "dsize" || name == "ttl" || name == "itype" || name == "icode") {
-      auto check = parse_number(value);
+      auto check = parse_number_check(value);
       if (!check) {
         r = fail(check.error().with_context(std::string(name)));
       } else {
@@ -384,7 +387,15 @@ std::variant<Rule, RuleIssue> RuleParser::parse(std::string_view text, const std
     if (!r) return failed(r.error());
   }
   if (!have_sid) return failed(Error{ErrorCode::parse_error, "rule has no sid"});
-  if (auto r = payload.finish(); !r) return failed(r.error());
+  if (auto r = payload.finish(); !r) {
+    return failed(r.error(), r.error().code == ErrorCode::unsupported ? "app-layer" : "");
+  }
+  if (rule.inspects_transactions() &&
+      (rule.dsize || rule.ttl || rule.flags || rule.itype || rule.icode || rule.icmp_id || rule.icmp_seq || rule.ipopts)) {
+    // These describe one packet; a transaction is matched apart from the packets that carried it.
+    return failed(Error{ErrorCode::unsupported, "packet keywords (dsize, ttl, flags, icmp, ipopts) with app-layer buffers"},
+                  "app-layer");
+  }
   if (explicit_priority) rule.info.priority = *explicit_priority;
   return rule;
 }

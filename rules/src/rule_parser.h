@@ -14,6 +14,9 @@
 
 namespace vigil::rules {
 
+// A numeric comparison (dsize, ttl, bsize, urilen, ...): N, <N, >N, <=N, >=N, N<>M, N-M, !N.
+Result<NumberCheck> parse_number_check(std::string_view text);
+
 class RuleParser {
  public:
   explicit RuleParser(const RuleVariables& variables) : header_(variables) {}

@@ -234,6 +234,7 @@ Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules,
   std::vector<uint32_t> plain;    // rules without a fast pattern, found by protocol, direction and port
   for (uint32_t index = 0; index < impl->rules_.size(); ++index) {
     Rule& rule = impl->rules_[index];
+    if (rule.inspects_transactions()) continue;  // matched per transaction (TransactionMatcher), never per packet
     const ContentStep* fp = choose_fast_pattern(rule);
     if (fp == nullptr) {
       if (is_ip_only(rule)) {
@@ -270,6 +271,11 @@ Result<std::unique_ptr<RuleSetImpl>> RuleSetImpl::build(std::vector<Rule> rules,
     impl->stream_offsets_ = std::move(table->offsets);
     impl->stream_rules_ = std::move(table->rules);
     impl->stream_lengths_ = std::move(table->lengths);
+  }
+  if (auto buffers = BufferDatabases::build(impl->rules_, cache); !buffers) {
+    return fail(buffers.error());
+  } else {
+    impl->buffer_databases_ = std::move(*buffers);
   }
   return impl;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "address_index.h"
+#include "buffer_databases.h"
 #include "compact_port_map.h"
 #include "hs_database.h"
 #include "hs_database_cache.h"
@@ -87,6 +88,10 @@ class RuleSetImpl {
   std::span<const uint32_t> ip_only_wide(uint8_t proto_class) const { return ip_only_wide_[proto_class]; }
   size_t ip_only_count() const { return ip_only_count_; }
 
+  // Rules that inspect app-layer buffers (Rule::inspects_transactions): their per-buffer
+  // databases, for the TransactionMatcher. They are in no packet list.
+  const BufferDatabases& buffer_databases() const { return buffer_databases_; }
+
  private:
   // Rules without a fast pattern that may apply to this packet's protocol class, flow direction and
   // server port (see port_partition.h); for TCP and UDP only while select() has no compact map.
@@ -122,6 +127,7 @@ class RuleSetImpl {
   AddressIndex ip_only_by_dst_;
   std::array<std::vector<uint32_t>, kProtoClasses> ip_only_wide_;
   size_t ip_only_count_ = 0;
+  BufferDatabases buffer_databases_;
 };
 
 }  // namespace vigil::rules

@@ -95,14 +95,14 @@ TEST_CASE("broken and unsupported rules are reported while the others load", "[r
   RuleLoadReport report;
   auto set = compile(
       "alert tcp any any -> any any (msg:\"ok\"; content:\"a\"; sid:1;)\n"
-      "alert http any any -> any any (msg:\"sticky\"; http.uri; content:\"/x\"; sid:2;)\n"
+      "alert tcp any any -> any any (msg:\"unsupported\"; stream_size:client,>,10; sid:2;)\n"
       "alert tcp any any -> any any (msg:\"bad hex\"; content:\"|4G|\"; sid:3;)\n"
       "alert tcp any any -> any any (msg:\"no sid\"; content:\"a\";)\n"
       "alert tcp any any => any any (msg:\"bad dir\"; sid:5;)\n"
       "alert tcp $NOPE any -> any any (msg:\"undefined var\"; sid:6;)\n"
       "alert tcp any any -> any any (msg:\"bad class\"; classtype:no-such-class; sid:7;)\n"
       "alert tcp any any -> any any (msg:\"dup\"; sid:1;)\n"
-      "alert tcp any any -> any any (msg:\"uri pcre\"; pcre:\"/x/U\"; sid:9;)\n"
+      "alert tcp any any -> any any (msg:\"odd pcre\"; pcre:\"/x/L\"; sid:9;)\n"
       "alert tcp any any -> any any (msg:\"missing semicolon\"; sid:10)\n"
       "frobnicate tcp any any -> any any (msg:\"bad action\"; sid:11;)\n"
       "alert tcp any any -> any any (msg:\"modifier first\"; nocase; content:\"a\"; sid:12;)\n"
@@ -119,8 +119,8 @@ TEST_CASE("broken and unsupported rules are reported while the others load", "[r
   const RuleIssue* sticky = issue_for(report, 2);
   REQUIRE(sticky != nullptr);
   CHECK(sticky->unsupported());
-  CHECK(sticky->keyword == "http.uri");
-  CHECK(sticky->reason == "unsupported keyword 'http.uri'");
+  CHECK(sticky->keyword == "stream_size");
+  CHECK(sticky->reason == "unsupported keyword 'stream_size'");
   CHECK(sticky->file == "test.rules");
   CHECK(sticky->line == 2);
 
@@ -146,7 +146,7 @@ TEST_CASE("broken and unsupported rules are reported while the others load", "[r
   CHECK(dup->sid == 1);
   CHECK_THAT(dup->reason, Catch::Contains("duplicate sid 1"));
   CHECK(issue_for(report, 9)->keyword == "pcre");
-  CHECK_THAT(issue_for(report, 9)->reason, Catch::Contains("'U'"));
+  CHECK_THAT(issue_for(report, 9)->reason, Catch::Contains("'L'"));
   CHECK_THAT(issue_for(report, 10)->reason, Catch::Contains("lacks ';'"));
   CHECK_THAT(issue_for(report, 11)->reason, Catch::Contains("unknown action 'frobnicate'"));
   CHECK_THAT(issue_for(report, 12)->reason, Catch::Contains("needs a preceding content"));
@@ -176,7 +176,7 @@ TEST_CASE("a missing rule file is an error, a directory loads its .rules files",
   CHECK_THAT(dir_report.issues[0].file, Catch::EndsWith("b.rules"));
   CHECK(dir_report.issues[0].line == 3);
   CHECK(dir_report.issues[0].sid == 201);
-  CHECK(dir_report.issues[0].keyword == "dns.query");
+  CHECK(dir_report.issues[0].keyword == "stream_size");
 }
 
 TEST_CASE("header addresses: variables, lists, negation, CIDR, IPv6", "[rules][parser][header]") {

@@ -1,0 +1,162 @@
+#include "vigil/rules/transaction_matcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <string>
+
+#include "buffer_databases.h"
+#include "buffer_transforms.h"
+#include "hs_database.h"
+#include "packet_matcher.h"
+#include "payload_matcher.h"
+#include "rule_set_impl.h"
+#include "threshold_table.h"
+#include "vigil/rules/flow_state.h"
+
+namespace vigil::rules {
+
+class TransactionMatcherState {
+ public:
+  HsScratch scratch;
+  bool scratch_ready = false;
+  PayloadMatcher payload;
+  ThresholdTable thresholds;
+  std::vector<uint32_t> hits;        // Hyperscan pattern ids of one buffer scan
+  std::vector<uint32_t> candidates;  // rule indices to verify
+  std::vector<const RuleInfo*> matched;
+  std::string transformed;           // a buffer as a variant or chain sees it
+};
+
+namespace {
+
+int on_hs_match(unsigned id, unsigned long long /*from*/, unsigned long long /*to*/, unsigned /*flags*/,
+                void* context) {
+  static_cast<std::vector<uint32_t>*>(context)->push_back(id);
+  return 0;  // keep scanning: every fast pattern counts once (HS_FLAG_SINGLEMATCH)
+}
+
+bool by_priority(const RuleInfo* a, const RuleInfo* b) {
+  return a->priority != b->priority ? a->priority < b->priority : a->sid < b->sid;
+}
+
+bool flowbit_holds(const FlowbitOp& op, const FlowState* state) {
+  const bool want_set = op.cmd == FlowbitOp::Cmd::isset;
+  if (op.any_of) {
+    for (uint32_t bit : op.bits) {
+      if ((state != nullptr && state->is_set(bit)) == want_set) return true;
+    }
+    return false;
+  }
+  for (uint32_t bit : op.bits) {
+    if ((state != nullptr && state->is_set(bit)) != want_set) return false;
+  }
+  return true;
+}
+
+// The rule's conditions that are not about buffers: protocol, header, flow, flowbits.
+bool flow_conditions_hold(const Rule& rule, const Packet& flow, const applayer::Transaction& tx) {
+  if (rule.tx_proto != tx.proto) return false;
+  const bool to_server = tx.direction == applayer::Direction::to_server;
+  if (rule.flow.direction != 0 && (rule.flow.direction > 0) != to_server) return false;
+  if (rule.flow.established != 0 && (rule.flow.established > 0) != flow.established) return false;
+  if (!header_matches(rule, flow)) return false;
+  for (const FlowbitOp& op : rule.flowbit_checks) {
+    if (!flowbit_holds(op, flow.flow_state)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TransactionMatcher::TransactionMatcher(std::shared_ptr<const RuleSet> rules)
+    : rules_(std::move(rules)), state_(std::make_unique<TransactionMatcherState>()) {
+  bool ready = true;
+  for (const BufferVariant& variant : rules_->impl().buffer_databases().variants()) {
+    if (auto r = state_->scratch.reserve_for(variant.table.database); !r) {
+      ready = false;
+      spdlog::error("rules: {}; app-layer buffer rules will not be matched", r.error().message);
+      break;
+    }
+  }
+  state_->scratch_ready = ready;
+}
+
+TransactionMatcher::~TransactionMatcher() = default;
+TransactionMatcher::TransactionMatcher(TransactionMatcher&&) noexcept = default;
+TransactionMatcher& TransactionMatcher::operator=(TransactionMatcher&&) noexcept = default;
+
+void TransactionMatcher::match(const Packet& flow, const applayer::Transaction& tx,
+                               std::vector<const RuleInfo*>& alerts) {
+  const RuleSetImpl& impl = rules_->impl();
+  const BufferDatabases& dbs = impl.buffer_databases();
+  TransactionMatcherState& st = *state_;
+  if (dbs.rule_count() == 0 || tx.proto == applayer::AppProto::unknown) return;
+  st.candidates.clear();
+  st.matched.clear();
+
+  // Prefilter: each buffer through the databases of its variants.
+  if (st.scratch_ready) {
+    for (const applayer::BufferEntry& entry : tx.buffers) {
+      for (uint32_t v : dbs.variants_of(entry.id)) {
+        const BufferVariant& variant = dbs.variants()[v];
+        std::string_view data = entry.data;
+        if (!variant.transforms.empty()) {
+          apply_transforms(variant.transforms, data, st.transformed);
+          data = st.transformed;
+        }
+        if (data.empty() || !variant.table.database) continue;
+        st.hits.clear();
+        hs_scan(variant.table.database.get(), data.data(), static_cast<unsigned>(data.size()), 0, st.scratch.get(),
+                on_hs_match, &st.hits);
+        for (uint32_t id : st.hits) {
+          for (uint32_t rule : variant.table.pattern_rules(id)) st.candidates.push_back(rule);
+        }
+      }
+    }
+  }
+  for (uint32_t rule : dbs.unprefiltered(tx.proto)) st.candidates.push_back(rule);
+  if (st.candidates.empty()) return;
+  // Index order is evaluation order (flowbit setters first).
+  std::sort(st.candidates.begin(), st.candidates.end());
+  st.candidates.erase(std::unique(st.candidates.begin(), st.candidates.end()), st.candidates.end());
+
+  const auto chain_holds = [&](const BufferChain& chain) {
+    for (const applayer::BufferEntry& entry : tx.buffers) {
+      if (entry.id != chain.id) continue;
+      std::string_view data = entry.data;
+      if (!chain.transforms.empty()) {
+        apply_transforms(chain.transforms, data, st.transformed);
+        data = st.transformed;
+      }
+      const auto size = static_cast<int64_t>(data.size());
+      if (!std::all_of(chain.sizes.begin(), chain.sizes.end(), [&](const NumberCheck& c) { return c.matches(size); })) {
+        continue;
+      }
+      if (st.payload.matches(chain.steps, data)) return true;  // an entry of a multi-entry buffer is enough
+    }
+    return false;
+  };
+
+  bool passed = false;
+  const ThresholdTable::Scope scope =
+      defer_thresholds_ ? ThresholdTable::Scope::by_flow_only : ThresholdTable::Scope::all;
+  for (uint32_t index : st.candidates) {
+    const Rule& rule = impl.rule(index);
+    if (!flow_conditions_hold(rule, flow, tx)) continue;
+    if (!std::all_of(rule.buffers.begin(), rule.buffers.end(), chain_holds)) continue;
+    apply_flowbit_actions(rule, flow);
+    if (!rule.thresholds.empty() && !st.thresholds.allow(index, rule, flow, scope)) continue;
+    const RuleInfo& info = impl.info(rule);
+    if (info.action == "pass") {
+      passed = true;
+      continue;
+    }
+    if (!info.noalert) st.matched.push_back(&info);
+  }
+  if (passed) return;
+  std::sort(st.matched.begin(), st.matched.end(), by_priority);
+  alerts.insert(alerts.end(), st.matched.begin(), st.matched.end());
+}
+
+}  // namespace vigil::rules
