@@ -501,6 +501,22 @@ applayer::AppProto proto_of(applayer::BufferId id) {
   return applayer::AppProto::ssh;
 }
 
+// Which side's transactions a buffer comes from, as Suricata registers its inspection: +1 the
+// request (client hello), -1 the response (server hello), 0 either.
+int buffer_side(applayer::BufferId id) {
+  using applayer::BufferId;
+  if (id <= BufferId::http_request_body || id == BufferId::dns_query || id == BufferId::tls_sni ||
+      id == BufferId::ja3_hash || id == BufferId::ja3_string) {
+    return 1;
+  }
+  if ((id >= BufferId::http_stat_code && id <= BufferId::http_response_body) ||
+      (id >= BufferId::tls_cert_subject && id <= BufferId::tls_certs) || id == BufferId::ja3s_hash ||
+      id == BufferId::ja3s_string) {
+    return -1;
+  }
+  return 0;
+}
+
 Result<void> check_startswith(const std::vector<PayloadStep>& steps) {
   for (const PayloadStep& step : steps) {
     const auto* c = std::get_if<ContentStep>(&step);
@@ -536,6 +552,19 @@ Result<void> PayloadOptionParser::finish() {
                                               std::string(applayer::app_proto_name(wanted)));
     }
     rule_.tx_proto = proto;
+  }
+  // Request buffers only: request transactions. Any response buffer: responses (which carry their
+  // request's line and headers too, so such a rule can test both).
+  rule_.tx_direction = rule_.flow.direction;
+  if (rule_.tx_direction == 0) {
+    for (const BufferChain& chain : rule_.buffers) {
+      const int side = buffer_side(chain.id);
+      if (side < 0) {
+        rule_.tx_direction = -1;
+        break;
+      }
+      if (side > 0) rule_.tx_direction = 1;
+    }
   }
   if (!rule_.payload.empty()) {
     // Suricata would need the packet that completed the transaction to hold these too; vigil

@@ -235,6 +235,9 @@ struct Rule {
   std::vector<BufferChain> buffers;
   // The protocol its transactions must be: the header's (`alert http`), else its buffers'.
   applayer::AppProto tx_proto = applayer::AppProto::unknown;
+  // +1 only request transactions, -1 only responses, 0 either: the flow keyword's direction, else
+  // the one its buffers imply (Suricata runs a rule whose buffers exist on one side only on that side).
+  int8_t tx_direction = 0;
   bool inspects_transactions() const { return !buffers.empty(); }
   std::vector<ThresholdSpec> thresholds;  // threshold and/or detection_filter
 

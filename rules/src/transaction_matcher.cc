@@ -58,7 +58,7 @@ bool flowbit_holds(const FlowbitOp& op, const FlowState* state) {
 bool flow_conditions_hold(const Rule& rule, const Packet& flow, const applayer::Transaction& tx) {
   if (rule.tx_proto != tx.proto) return false;
   const bool to_server = tx.direction == applayer::Direction::to_server;
-  if (rule.flow.direction != 0 && (rule.flow.direction > 0) != to_server) return false;
+  if (rule.tx_direction != 0 && (rule.tx_direction > 0) != to_server) return false;
   if (rule.flow.established != 0 && (rule.flow.established > 0) != flow.established) return false;
   if (!header_matches(rule, flow)) return false;
   for (const FlowbitOp& op : rule.flowbit_checks) {
