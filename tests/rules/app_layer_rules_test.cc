@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <map>
 
+#include <unistd.h>
+
 #include "../applayer/capture_feeder.h"
 #include "rules_test_util.h"
 #include "vigil/applayer/app_layer_flow.h"
@@ -436,4 +438,31 @@ TEST_CASE("app-layer: HTTP, DNS and TLS rules fire on the transactions of real c
     // One ClientHello (to the server), one server handshake (to the client).
     CHECK(text(counts) == "1:1 2:1 4:1 5:1 6:1");
   }
+}
+
+TEST_CASE("app-layer: buffer databases go to the rule cache and load back from it", "[rules][applayer][cache]") {
+  namespace fs = std::filesystem;
+  const std::string packet_rules = "alert tcp any any -> any 80 (msg:\"packet\"; content:\"GET /evil\"; sid:1;)\n";
+  const std::string buffer_rules =
+      "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/admin\"; sid:2;)\n"
+      "alert dns any any -> any any (msg:\"dns\"; dns.query; dotprefix; content:\".evil.com\"; endswith; sid:3;)\n";
+  const fs::path root = fs::temp_directory_path() / ("vigil-app-rule-cache-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  const auto files_after = [&](const std::string& text, const std::string& dir) {
+    RuleLoadReport report;
+    auto set = compile_rule_text(text, "test.rules", RuleVariables::suricata_defaults(), report, {(root / dir).string()});
+    REQUIRE(set.has_value());
+    REQUIRE(report.issues.empty());
+    std::map<std::string, fs::file_time_type> files;
+    for (const auto& e : fs::directory_iterator(root / dir)) files[e.path().filename().string()] = e.last_write_time();
+    return std::make_pair(*set, files);
+  };
+  const auto [packet_set, packet_files] = files_after(packet_rules, "packet");
+  const auto [first_set, first_files] = files_after(packet_rules + buffer_rules, "both");
+  // One database per buffer variant: http.uri, and dns.query as dotprefix leaves it.
+  CHECK(first_files.size() == packet_files.size() + 2);
+  const auto [second_set, second_files] = files_after(packet_rules + buffer_rules, "both");
+  CHECK(second_files == first_files);  // read back, not rewritten
+  CHECK(text(http_exchange(second_set, kRequest, "").counts) == "2:1");
+  fs::remove_all(root);
 }
