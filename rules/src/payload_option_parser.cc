@@ -349,7 +349,8 @@ Result<void> PayloadOptionParser::pcre(std::string_view value) {
   auto compiled = PcrePattern::compile(regex, options);
   if (!compiled) return fail(compiled.error());
   step.pattern = std::move(*compiled);
-  const int to = buffer ? plain_chain(*buffer) : target(step.relative);
+  // value_or, not *buffer: GCC 12 -O2 warns (maybe-uninitialized) on the optional's payload here.
+  const int to = buffer ? plain_chain(buffer.value_or(applayer::BufferId{})) : target(step.relative);
   append(std::move(step), to);
   last_list_ = to;
   return ok();

@@ -82,6 +82,8 @@ TransactionMatcher::TransactionMatcher(std::shared_ptr<const RuleSet> rules)
   state_->scratch_ready = ready;
 }
 
+bool TransactionMatcher::has_rules() const { return rules_->impl().buffer_databases().rule_count() > 0; }
+
 TransactionMatcher::~TransactionMatcher() = default;
 TransactionMatcher::TransactionMatcher(TransactionMatcher&&) noexcept = default;
 TransactionMatcher& TransactionMatcher::operator=(TransactionMatcher&&) noexcept = default;

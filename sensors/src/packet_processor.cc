@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "app_layer_inspector.h"
 #include "stream_inspector.h"
 #include "vigil/core/event.h"
 
@@ -13,15 +14,17 @@ PacketProcessor::PacketProcessor(SensorIdentity identity, std::shared_ptr<const 
     : identity_(std::move(identity)),
       sink_(sink),
       options_(options),
+      app_layer_(std::make_unique<AppLayerInspector>()),
       streams_(std::make_unique<StreamInspector>(options.stream)),
       flows_(sink, identity_, options.flows),
       defrag_(options.defrag) {
+  streams_->set_app_layer(app_layer_.get());
   set_rules(std::move(rules));
   flows_.set_end_hook([this](Flow& flow) { inspect_held_stream(flow); });
 }
 
 void PacketProcessor::inspect_held_stream(Flow& flow) {
-  if (!scanner_ || !flow.tcp) return;
+  if (!scanner_ || (!flow.tcp && !flow.app)) return;
   // No packet carries this data any more: a pseudo packet of the flow, at its last packet time,
   // stands for each direction (as Suricata's flow-end pseudo packets do).
   for (const bool to_server : {true, false}) {
@@ -39,6 +42,8 @@ void PacketProcessor::inspect_held_stream(Flow& flow) {
     packet.flow_state = &flow.detection;
     end_matches_.clear();
     streams_->flush(flow, *scanner_, to_server, packet, end_matches_);
+    // After the client's held data, the app layer's open transactions (their own side decides).
+    if (!to_server) app_layer_->on_flow_end(flow, packet, end_matches_);
     for (const rules::RuleInfo* rule : end_matches_) {
       emit_alert(*rule, packet);
       flow.alerted = true;
@@ -50,11 +55,12 @@ PacketProcessor::~PacketProcessor() = default;
 
 void PacketProcessor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
   if (rules) {
-    scanner_.emplace(std::move(rules));
+    scanner_.emplace(rules);
     scanner_->set_defer_thresholds(options_.defer_thresholds);
   } else {
     scanner_.reset();
   }
+  app_layer_->set_rules(std::move(rules), options_.defer_thresholds);
 }
 
 void PacketProcessor::process(int link_type, const RawPacket& raw) {
@@ -71,6 +77,7 @@ void PacketProcessor::process(int link_type, const RawPacket& raw) {
   matches_.clear();
   scanner_->scan(packet, matches_);
   streams_->inspect(flow, packet, *scanner_, matches_);
+  if (packet.proto == kProtoUdp) app_layer_->on_datagram(flow, packet, matches_);
   for (const rules::RuleInfo* rule : matches_) {
     emit_alert(*rule, packet);
     flow.alerted = true;

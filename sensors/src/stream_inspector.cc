@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "app_layer_inspector.h"
 #include "vigil/core/event.h"
 
 namespace vigil::sensors {
@@ -21,10 +22,12 @@ void StreamInspector::inspect(Flow& flow, const rules::Packet& packet, rules::Sc
   if (packet.payload.empty()) return;
   // Data on a SYN (TCP Fast Open) starts one past the SYN's own sequence number.
   const uint32_t seq = syn ? packet.tcp_seq + 1 : packet.tcp_seq;
+  flow_ = &flow;
   packet_ = &packet;
   scanner_ = &scanner;
   alerts_ = &alerts;
   mine.add(seq, packet.payload, options_, stats_, *this);
+  flow_ = nullptr;
   packet_ = nullptr;
   scanner_ = nullptr;
   alerts_ = nullptr;
@@ -33,10 +36,12 @@ void StreamInspector::inspect(Flow& flow, const rules::Packet& packet, rules::Sc
 void StreamInspector::flush(Flow& flow, rules::Scanner& scanner, bool to_server, rules::Packet& packet,
                             std::vector<const rules::RuleInfo*>& alerts) {
   if (!flow.tcp) return;
+  flow_ = &flow;
   packet_ = &packet;
   scanner_ = &scanner;
   alerts_ = &alerts;
   flow.tcp->direction(to_server).flush(options_, stats_, *this);
+  flow_ = nullptr;
   packet_ = nullptr;
   scanner_ = nullptr;
   alerts_ = nullptr;
@@ -45,6 +50,11 @@ void StreamInspector::flush(Flow& flow, rules::Scanner& scanner, bool to_server,
 void StreamInspector::on_stream_data(rules::StreamContext& detect, std::string_view history, std::string_view data,
                                      uint64_t history_offset) {
   scanner_->scan_stream(*packet_, detect, history, data, *alerts_, history_offset);
+  if (app_layer_ != nullptr && flow_ != nullptr) {
+    // The reassembler drops its history at a hole: no history past the stream's start is a gap.
+    const bool gap = options_.history > 0 && history.empty() && history_offset > 0;
+    app_layer_->on_stream_data(*flow_, *packet_, data, gap, *alerts_);
+  }
 }
 
 }  // namespace vigil::sensors

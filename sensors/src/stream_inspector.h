@@ -14,9 +14,13 @@
 
 namespace vigil::sensors {
 
+class AppLayerInspector;
+
 class StreamInspector final : public StreamConsumer {
  public:
   explicit StreamInspector(StreamOptions options) : options_(options) {}
+  // In-order bytes also go to the flow's app layer (app_layer_inspector.h) when it is active.
+  void set_app_layer(AppLayerInspector* app_layer) { app_layer_ = app_layer; }
 
   // After the packet scan: reassembles the packet's direction and appends stream matches.
   void inspect(Flow& flow, const rules::Packet& packet, rules::Scanner& scanner,
@@ -37,6 +41,8 @@ class StreamInspector final : public StreamConsumer {
   StreamOptions options_;
   StreamStats stats_;
   // The packet being inspected, for the duration of inspect() only.
+  Flow* flow_ = nullptr;
+  AppLayerInspector* app_layer_ = nullptr;
   const rules::Packet* packet_ = nullptr;
   rules::Scanner* scanner_ = nullptr;
   std::vector<const rules::RuleInfo*>* alerts_ = nullptr;

@@ -40,6 +40,8 @@ class TransactionMatcher {
   void set_defer_thresholds(bool defer) { defer_thresholds_ = defer; }
 
   const RuleSet& rule_set() const { return *rules_; }
+  // Whether the set has any rule that inspects transactions (else feeding the app layer is moot).
+  bool has_rules() const;
 
  private:
   std::shared_ptr<const RuleSet> rules_;

@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "vigil/applayer/app_layer_flow.h"
 #include "vigil/core/interfaces.h"
 #include "vigil/core/ip.h"
 #include "vigil/core/time.h"
@@ -80,6 +81,7 @@ struct Flow {
   uint64_t bytes_toclient = 0;
   rules::FlowState detection;  // flowbits; Packet::flow_state points here
   std::unique_ptr<TcpSession> tcp;  // stream reassembly, from the first TCP data or SYN on
+  std::unique_ptr<applayer::AppLayerFlow> app;  // from the first payload on, when app-layer rules are loaded
   bool reached_established = false;  // stays true once closed: closing packets still count as established
   bool alerted = false;
 

@@ -25,6 +25,7 @@
 namespace vigil::sensors {
 
 class StreamInspector;  // private: the TCP stream stage (stream_inspector.h)
+class AppLayerInspector;  // private: the app-layer stage (app_layer_inspector.h)
 
 struct ProcessorOptions {
   FlowTableOptions flows;
@@ -104,6 +105,8 @@ class PacketProcessor {
   EventSink& sink_;
   ProcessorOptions options_;
   Decoder decoder_;
+  // Before flows_: a flow's AppLayerFlow refers to its context.
+  std::unique_ptr<AppLayerInspector> app_layer_;
   // Before flows_: a flow's TcpSession gives its memory back to these stats when the flow ends.
   std::unique_ptr<StreamInspector> streams_;
   FlowTable flows_;
