@@ -311,11 +311,14 @@ Result<void> PayloadOptionParser::pcre(std::string_view value) {
   if (value.empty() || value[0] != '/' || last == 0) return bad("pcre", "expected /regex/flags");
   const std::string regex(value.substr(1, last - 1));
   uint32_t options = 0;
-  std::optional<applayer::BufferId> buffer;
+  // A buffer flag, when has_buffer (plain values, not std::optional: GCC 12 warns maybe-uninitialized on it).
+  bool has_buffer = false;
+  applayer::BufferId buffer{};
   for (char f : value.substr(last + 1)) {
     if (auto id = pcre_buffer(f)) {
-      if (buffer && *buffer != *id) return bad("pcre", "names two buffers ('" + std::string(value.substr(last + 1)) + "')");
-      buffer = id;
+      if (has_buffer && buffer != *id) return bad("pcre", "names two buffers ('" + std::string(value.substr(last + 1)) + "')");
+      has_buffer = true;
+      buffer = *id;
       continue;
     }
     switch (f) {
@@ -340,17 +343,16 @@ Result<void> PayloadOptionParser::pcre(std::string_view value) {
     return sticky == flag ||
            (sticky == applayer::BufferId::http_response_body && flag == applayer::BufferId::file_data);
   };
-  if (buffer && sticky_ != kPacket && !same_buffer(rule_.buffers[static_cast<size_t>(sticky_)].id, *buffer)) {
-    return bad("pcre", "its buffer flag names " + std::string(applayer::buffer_name(*buffer)) +
+  if (has_buffer && sticky_ != kPacket && !same_buffer(rule_.buffers[static_cast<size_t>(sticky_)].id, buffer)) {
+    return bad("pcre", "its buffer flag names " + std::string(applayer::buffer_name(buffer)) +
                            " inside the sticky buffer " +
                            std::string(applayer::buffer_name(rule_.buffers[static_cast<size_t>(sticky_)].id)));
   }
-  if (buffer && sticky_ != kPacket) buffer.reset();  // the sticky chain, with its transforms
+  if (has_buffer && sticky_ != kPacket) has_buffer = false;  // the sticky chain, with its transforms
   auto compiled = PcrePattern::compile(regex, options);
   if (!compiled) return fail(compiled.error());
   step.pattern = std::move(*compiled);
-  // value_or, not *buffer: GCC 12 -O2 warns (maybe-uninitialized) on the optional's payload here.
-  const int to = buffer ? plain_chain(buffer.value_or(applayer::BufferId{})) : target(step.relative);
+  const int to = has_buffer ? plain_chain(buffer) : target(step.relative);
   append(std::move(step), to);
   last_list_ = to;
   return ok();
