@@ -569,10 +569,11 @@ Result<void> PayloadOptionParser::finish() {
       if (side > 0) rule_.tx_direction = 1;
     }
   }
-  if (!rule_.payload.empty()) {
-    // Suricata would need the packet that completed the transaction to hold these too; vigil
-    // matches transactions apart from packets.
-    return fail(ErrorCode::unsupported, "packet payload keywords together with app-layer buffers");
+  if (!rule_.payload.empty() && rule_.tx_proto != applayer::AppProto::http) {
+    // Suricata matches these on the raw stream; an HTTP transaction has its raw side (start line,
+    // headers, body) to stand for it, a DNS/TLS/SSH transaction keeps no raw bytes.
+    return fail(ErrorCode::unsupported, "packet payload keywords together with " +
+                                            std::string(applayer::app_proto_name(rule_.tx_proto)) + " buffers");
   }
   return ok();
 }

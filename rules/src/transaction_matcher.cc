@@ -26,6 +26,7 @@ class TransactionMatcherState {
   std::vector<uint32_t> candidates;  // rule indices to verify
   std::vector<const RuleInfo*> matched;
   std::string transformed;           // a buffer as a variant or chain sees it
+  std::string raw_side;              // an HTTP side's start line, headers and body (payload keywords)
 };
 
 namespace {
@@ -147,6 +148,14 @@ void TransactionMatcher::match(const Packet& flow, const applayer::Transaction& 
     const Rule& rule = impl.rule(index);
     if (!flow_conditions_hold(rule, flow, tx)) continue;
     if (!std::all_of(rule.buffers.begin(), rule.buffers.end(), chain_holds)) continue;
+    if (!rule.payload.empty()) {
+      // Payload keywords of an `alert http` rule: Suricata matches them on the raw stream of the
+      // side; the transaction's own raw side stands for it (its line and header block as sent,
+      // then the body as kept, dechunked and decompressed).
+      st.raw_side.assign(tx.get(applayer::BufferId::http_start));
+      st.raw_side.append(tx.get(applayer::BufferId::file_data));
+      if (!st.payload.matches(rule, st.raw_side)) continue;
+    }
     apply_flowbit_actions(rule, flow);
     if (!rule.thresholds.empty() && !st.thresholds.allow(index, rule, flow, scope)) continue;
     const RuleInfo& info = impl.info(rule);

@@ -223,7 +223,7 @@ TEST_CASE("app-layer: bad buffer keywords are reported with file, line, sid and 
       "alert dns any any -> any any (msg:\"wrong proto\"; http.uri; content:\"x\"; sid:7;)\n"
       "alert http any any -> any any (msg:\"two protos\"; http.uri; content:\"x\"; dns.query; content:\"y\"; sid:8;)\n"
       "alert http any any -> any any (msg:\"empty\"; http.uri; sid:9;)\n"
-      "alert http any any -> any any (msg:\"mixed\"; content:\"x\"; http.uri; content:\"y\"; sid:10;)\n"
+      "alert dns any any -> any any (msg:\"mixed\"; content:\"x\"; dns.query; content:\"y\"; sid:10;)\n"
       "alert http any any -> any any (msg:\"urilen\"; urilen:5,both; sid:11;)\n"
       "alert http any any -> any any (msg:\"bsize\"; http.uri; bsize:lots; sid:12;)\n"
       "alert smb any any -> any any (msg:\"no parser\"; http.uri; content:\"x\"; sid:13;)\n"
@@ -244,7 +244,7 @@ TEST_CASE("app-layer: bad buffer keywords are reported with file, line, sid and 
   CHECK_THAT(issue_at(report, 8)->reason, Catch::Contains("'dns.query' is a dns buffer, but the rule inspects http"));
   CHECK_THAT(issue_at(report, 9)->reason, Catch::Contains("'http.uri' is not followed by anything that inspects it"));
   CHECK(issue_at(report, 10)->unsupported());
-  CHECK_THAT(issue_at(report, 10)->reason, Catch::Contains("packet payload keywords together with app-layer buffers"));
+  CHECK_THAT(issue_at(report, 10)->reason, Catch::Contains("packet payload keywords together with dns buffers"));
   CHECK_THAT(issue_at(report, 11)->reason, Catch::Contains("expected norm or raw"));
   CHECK_THAT(issue_at(report, 12)->reason, Catch::Contains("bsize"));
   CHECK(issue_at(report, 13)->unsupported());
@@ -361,6 +361,22 @@ TEST_CASE("app-layer: dns.query with dotprefix matches a domain and its subdomai
   CHECK(on_dns(rule, {"evil.com.example"}).empty());
   // A query with two questions: one entry is enough, and the rule fires once.
   CHECK(text(on_dns(rule, {"example.org", "a.evil.com"})) == "1:1");
+}
+
+TEST_CASE("app-layer: payload contents of an http buffer rule match the transaction's raw side", "[rules][applayer]") {
+  // ET's `alert http ... content:"..."; fast_pattern; http.method; content:"POST"; ...`: the plain
+  // contents stand for Suricata's raw stream: here the side's line, raw headers and body.
+  constexpr std::string_view kPost =
+      "POST /submit HTTP/1.1\r\nHost: example.com\r\nContent-Length: 17\r\n\r\ncommand=ls&result";
+  const auto fired = on_request(
+      "alert http any any -> any any (msg:\"body and header\"; content:\"Content-Length|3a 20|17|0d 0a 0d 0a|command=\"; "
+      "fast_pattern; http.method; content:\"POST\"; http.uri; content:\"/submit\"; sid:1;)\n"
+      "alert http any any -> any any (msg:\"relative across line and body\"; content:\"POST /submit\"; startswith; "
+      "content:\"&result\"; distance:0; endswith; http.host; content:\"example\"; sid:2;)\n"
+      "alert http any any -> any any (msg:\"buffer fails\"; content:\"command=\"; http.method; content:\"GET\"; sid:3;)\n"
+      "alert http any any -> any any (msg:\"payload fails\"; content:\"password=\"; http.method; content:\"POST\"; sid:4;)\n",
+      kPost);
+  CHECK(text(fired) == "1:1 2:1");
 }
 
 TEST_CASE("app-layer: a pass rule silences the transaction, noalert only sets flowbits", "[rules][applayer]") {
