@@ -8,6 +8,7 @@
 #include "correlation_api.h"
 #include "export_api.h"
 #include "incident_api.h"
+#include "json_params.h"
 #include "report_api.h"
 #include "vigil/core/eve_json.h"
 #include "vigil/correlator/incident_actions.h"
@@ -15,50 +16,15 @@
 namespace vigil::daemon {
 
 using nlohmann::json;
+// The params readers: each bad parameter becomes one kInvalidParams reply.
+using rpc_params::BadParams;
+using rpc_params::field;
+using rpc_params::opt_string;
+using rpc_params::req_string;
+using rpc_params::opt_int;
+using rpc_params::must;
 
 namespace {
-
-// Thrown only inside this file by the parameter readers below and caught in handle(): it turns any
-// bad parameter into one kInvalidParams reply without a check after every read.
-struct BadParams {
-  std::string message;
-};
-
-const json& field(const json& params, const char* name) {
-  static const json kNull;
-  if (!params.is_object()) return kNull;
-  const auto it = params.find(name);
-  return it == params.end() ? kNull : *it;
-}
-
-std::optional<std::string> opt_string(const json& params, const char* name) {
-  const json& v = field(params, name);
-  if (v.is_null()) return std::nullopt;
-  if (!v.is_string()) throw BadParams{std::string("'") + name + "' must be a string"};
-  return v.get<std::string>();
-}
-
-std::string req_string(const json& params, const char* name) {
-  auto v = opt_string(params, name);
-  if (!v) throw BadParams{std::string("'") + name + "' is required"};
-  return *v;
-}
-
-std::optional<int64_t> opt_int(const json& params, const char* name, int64_t min, int64_t max) {
-  const json& v = field(params, name);
-  if (v.is_null()) return std::nullopt;
-  if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > max) {
-    throw BadParams{std::string("'") + name + "' must be a whole number from " + std::to_string(min) + " to " +
-                    std::to_string(max)};
-  }
-  return v.get<int64_t>();
-}
-
-template <typename T>
-T must(Result<T> parsed, const char* name) {
-  if (!parsed) throw BadParams{std::string("'") + name + "': " + parsed.error().message};
-  return std::move(*parsed);
-}
 
 json incident_json(const Incident& incident) { return json::parse(to_json(incident)); }
 

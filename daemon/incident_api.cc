@@ -1,58 +1,24 @@
 #include "incident_api.h"
 
 #include "control_api.h"
+#include "json_params.h"
 #include "vigil/core/eve_json.h"
 #include "vigil/correlator/incident_actions.h"
 
 namespace vigil::daemon {
 
 using nlohmann::json;
+// The params readers: each bad parameter becomes one kInvalidParams reply.
+using rpc_params::BadParams;
+using rpc_params::field;
+using rpc_params::opt_string;
+using rpc_params::opt_int;
+using rpc_params::opt_bool;
+using rpc_params::must;
 
 namespace {
 
 constexpr int64_t kMaxPage = 1000;
-
-// Thrown by the readers below, caught in handle_incident_read: one kInvalidParams reply per bad parameter.
-struct BadParam {
-  std::string message;
-};
-
-const json& field(const json& params, const char* name) {
-  static const json kNull;
-  if (!params.is_object()) return kNull;
-  const auto it = params.find(name);
-  return it == params.end() ? kNull : *it;
-}
-
-std::optional<std::string> opt_string(const json& params, const char* name) {
-  const json& v = field(params, name);
-  if (v.is_null()) return std::nullopt;
-  if (!v.is_string()) throw BadParam{std::string("'") + name + "' must be a string"};
-  return v.get<std::string>();
-}
-
-std::optional<int64_t> opt_int(const json& params, const char* name, int64_t min, int64_t max) {
-  const json& v = field(params, name);
-  if (v.is_null()) return std::nullopt;
-  if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > max) {
-    throw BadParam{std::string("'") + name + "' must be a whole number from " + std::to_string(min) + " to " +
-                   std::to_string(max)};
-  }
-  return v.get<int64_t>();
-}
-
-bool opt_bool(const json& params, const char* name) {
-  const json& v = field(params, name);
-  if (v.is_null()) return false;
-  if (!v.is_boolean()) throw BadParam{std::string("'") + name + "' must be true or false"};
-  return v.get<bool>();
-}
-
-template <typename T>
-T must(Result<T> parsed, const char* name) {
-  if (!parsed) throw BadParam{std::string("'") + name + "': " + parsed.error().message};
-  return std::move(*parsed);
-}
 
 Timestamp opt_time(const json& params, const char* name, Timestamp fallback) {
   auto text = opt_string(params, name);
@@ -68,11 +34,11 @@ void read_states(const json& params, IncidentQuery& query) {
     names.push_back(v.get<std::string>());
   } else if (v.is_array()) {
     for (const json& item : v) {
-      if (!item.is_string()) throw BadParam{"'state' must be a state name or an array of them"};
+      if (!item.is_string()) throw BadParams{"'state' must be a state name or an array of them"};
       names.push_back(item.get<std::string>());
     }
   } else {
-    throw BadParam{"'state' must be a state name or an array of them"};
+    throw BadParams{"'state' must be a state name or an array of them"};
   }
   for (const std::string& name : names) {
     if (name == "open") {
@@ -89,7 +55,7 @@ IncidentSort read_sort(const std::string& name) {
   if (name == "last_seen") return IncidentSort::last_seen;
   if (name == "severity") return IncidentSort::severity;
   if (name == "layer") return IncidentSort::layer;
-  throw BadParam{"'sort' must be first_seen, last_seen, severity or layer"};
+  throw BadParams{"'sort' must be first_seen, last_seen, severity or layer"};
 }
 
 json list_incidents(storage::RocksStore& store, const json& params) {
@@ -146,7 +112,7 @@ json list_alerts(storage::RocksStore& store, const json& params) {
 // event retention already removed is counted, not an error.
 std::string incident_events(storage::RocksStore& store, const json& params, const json& id) {
   const auto incident_id = opt_string(params, "id");
-  if (!incident_id) throw BadParam{"'id' is required"};
+  if (!incident_id) throw BadParams{"'id' is required"};
   const size_t limit = static_cast<size_t>(opt_int(params, "limit", 1, kMaxPage).value_or(50));
   const size_t offset = static_cast<size_t>(opt_int(params, "offset", 0, INT64_MAX).value_or(0));
   auto stored = store.get(*incident_id);
@@ -183,7 +149,7 @@ std::string handle_incident_read(storage::RocksStore& store, const std::string& 
     if (method == "incidents.list") return ControlApi::result_line(id, list_incidents(store, params));
     if (method == "alerts.list") return ControlApi::result_line(id, list_alerts(store, params));
     return incident_events(store, params, id);
-  } catch (const BadParam& bad) {
+  } catch (const BadParams& bad) {
     return ControlApi::error_line(id, rpc_error::kInvalidParams, bad.message);
   } catch (const Error& error) {
     return ControlApi::error_line(id, error.code == ErrorCode::invalid_argument ? rpc_error::kInvalidParams
