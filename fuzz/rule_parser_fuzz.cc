@@ -2,7 +2,9 @@
 // (comments, continuations, duplicate sids) and the rule set build (Hyperscan literal databases,
 // PCRE2 compilation). Whatever the text, a rule is loaded or reported as a RuleIssue: never a
 // crash, a hang or a sanitizer report. The compiled set then scans one packet whose payload is the
-// input itself, so the options the parser accepted are also evaluated.
+// input itself, so the options the parser accepted are also evaluated, and a TransactionMatcher
+// matches one HTTP, DNS, TLS and SSH transaction whose every buffer is the input (buffer chains,
+// transforms, bsize/urilen, the per-buffer databases).
 //
 // Input: rule text, one or more lines, as in a .rules file.
 #include <cstddef>
@@ -12,6 +14,7 @@
 
 #include "vigil/rules/rule_set.h"
 #include "vigil/rules/scanner.h"
+#include "vigil/rules/transaction_matcher.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const vigil::rules::RuleVariables variables = vigil::rules::RuleVariables::suricata_defaults();
@@ -33,5 +36,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   vigil::rules::Scanner scanner(*rules);
   std::vector<const vigil::rules::RuleInfo*> alerts;
   scanner.scan(packet, alerts);
+
+  using vigil::applayer::BufferId;
+  std::vector<vigil::applayer::BufferEntry> buffers;
+  for (size_t id = 0; id < vigil::applayer::kBufferIdCount; ++id) {
+    buffers.push_back({static_cast<BufferId>(id), std::string_view(text)});
+  }
+  vigil::rules::TransactionMatcher matcher(*rules);
+  for (auto proto : {vigil::applayer::AppProto::http, vigil::applayer::AppProto::dns, vigil::applayer::AppProto::tls,
+                     vigil::applayer::AppProto::ssh}) {
+    for (auto direction : {vigil::applayer::Direction::to_server, vigil::applayer::Direction::to_client}) {
+      vigil::applayer::Transaction tx;
+      tx.proto = proto;
+      tx.direction = direction;
+      tx.buffers = buffers;
+      packet.to_server = direction == vigil::applayer::Direction::to_server;
+      matcher.match(packet, tx, alerts);
+    }
+  }
   return 0;
 }
