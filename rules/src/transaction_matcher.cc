@@ -20,6 +20,7 @@ class TransactionMatcherState {
  public:
   HsScratch scratch;
   bool scratch_ready = false;
+  bool scratch_tried = false;  // allocated at the first transaction: many workers/flows never see one
   PayloadMatcher payload;
   ThresholdTable thresholds;
   std::vector<uint32_t> hits;        // Hyperscan pattern ids of one buffer scan
@@ -71,17 +72,23 @@ bool flow_conditions_hold(const Rule& rule, const Packet& flow, const applayer::
 }  // namespace
 
 TransactionMatcher::TransactionMatcher(std::shared_ptr<const RuleSet> rules)
-    : rules_(std::move(rules)), state_(std::make_unique<TransactionMatcherState>()) {
-  bool ready = true;
-  for (const BufferVariant& variant : rules_->impl().buffer_databases().variants()) {
-    if (auto r = state_->scratch.reserve_for(variant.table.database); !r) {
-      ready = false;
+    : rules_(std::move(rules)), state_(std::make_unique<TransactionMatcherState>()) {}
+
+namespace {
+
+// One scratch for every buffer database (hs_alloc_scratch over ~40 databases costs as much as a
+// short capture's whole processing, so it waits for the first transaction).
+bool prepare_scratch(const BufferDatabases& dbs, HsScratch& scratch) {
+  for (const BufferVariant& variant : dbs.variants()) {
+    if (auto r = scratch.reserve_for(variant.table.database); !r) {
       spdlog::error("rules: {}; app-layer buffer rules will not be matched", r.error().message);
-      break;
+      return false;
     }
   }
-  state_->scratch_ready = ready;
+  return true;
 }
+
+}  // namespace
 
 bool TransactionMatcher::has_rules() const { return rules_->impl().buffer_databases().rule_count() > 0; }
 
@@ -97,6 +104,10 @@ void TransactionMatcher::match(const Packet& flow, const applayer::Transaction& 
   if (dbs.rule_count() == 0 || tx.proto == applayer::AppProto::unknown) return;
   st.candidates.clear();
   st.matched.clear();
+  if (!st.scratch_tried) {
+    st.scratch_tried = true;
+    st.scratch_ready = prepare_scratch(dbs, st.scratch);
+  }
 
   // Prefilter: each buffer through the databases of its variants.
   if (st.scratch_ready) {
