@@ -331,6 +331,15 @@ RuleExplanation RuleExplainer::explain(const Packet& packet) {
     out.failed = "header (protocol, addresses, ports) does not admit the packet";
     return out;
   }
+  if (rule.inspects_transactions()) {
+    std::string names;
+    for (const BufferChain& chain : rule.buffers) {
+      names += (names.empty() ? "" : ", ") + std::string(applayer::buffer_name(chain.id));
+    }
+    out.failed = "the rule inspects app-layer buffers (" + names +
+                 "): it is matched on the flow's transactions, never on a packet";
+    return out;
+  }
   if (!packet_keywords_match(rule, packet)) {
     out.failed = impl_->first_failed_packet_keyword(packet);
     // A keyword added to packet_keywords_match after this explanation was written.

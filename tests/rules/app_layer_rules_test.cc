@@ -13,6 +13,7 @@
 #include "../applayer/capture_feeder.h"
 #include "rules_test_util.h"
 #include "vigil/applayer/app_layer_flow.h"
+#include "vigil/rules/rule_explain.h"
 #include "vigil/rules/transaction_matcher.h"
 
 using namespace vigil;
@@ -481,4 +482,17 @@ TEST_CASE("app-layer: buffer databases go to the rule cache and load back from i
   CHECK(second_files == first_files);  // read back, not rewritten
   CHECK(text(http_exchange(second_set, kRequest, "").counts) == "2:1");
   fs::remove_all(root);
+}
+
+TEST_CASE("app-layer: rules test --explain says a buffer rule is matched on transactions", "[rules][applayer]") {
+  auto explainer = RuleExplainer::create(
+      compile_clean("alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/admin\"; "
+                    "http.user_agent; content:\"Evil\"; sid:7;)"),
+      7);
+  REQUIRE(explainer.has_value());
+  const RuleExplanation why = (*explainer)->explain(http_request(std::string(kRequest)));
+  CHECK(why.header_admits);
+  CHECK_FALSE(why.matched);
+  CHECK(why.failed == "the rule inspects app-layer buffers (http.uri, http.user_agent): it is matched on the flow's "
+                      "transactions, never on a packet");
 }
