@@ -44,12 +44,24 @@ class PatternGroups {
     return index < 0 ? nullptr : &tables_[static_cast<size_t>(index)];
   }
 
+  // Which hits of table_for(packet) can concern this packet (PatternTable::group_filter): a hit id
+  // with none of these bits has no rule that takes the packet's server port; 0: every hit can.
+  // For TCP and UDP only until drop_port_maps().
+  uint32_t hit_filter_for(const Packet& packet) const {
+    const uint8_t cls = proto_class(packet.proto);
+    if (cls != kProtoClassTcp && cls != kProtoClassUdp) return 0;
+    return port_filter_[cls][packet_side(packet)][server_port(packet)];
+  }
+
   const std::vector<PatternTable>& tables() const { return tables_; }
   // Frees the per-port maps (256 KiB per protocol and direction) once RuleSetImpl has folded them
   // into its compact selection map.
   void drop_port_maps() {
     for (auto& maps : port_table_) {
       for (auto& map : maps) std::vector<int32_t>().swap(map);
+    }
+    for (auto& maps : port_filter_) {
+      for (auto& map : maps) std::vector<uint32_t>().swap(map);
     }
   }
   size_t database_bytes() const;
@@ -58,6 +70,7 @@ class PatternGroups {
   std::vector<PatternTable> tables_;
   std::array<std::array<int32_t, 2>, kProtoClasses> class_table_{};
   std::array<std::array<std::vector<int32_t>, 2>, 2> port_table_;  // [tcp|udp][dir][port]
+  std::array<std::array<std::vector<uint32_t>, 2>, 2> port_filter_;  // [tcp|udp][dir][port]: hit_filter_for
 };
 
 }  // namespace vigil::rules

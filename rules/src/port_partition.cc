@@ -100,15 +100,37 @@ PortPartition partition_by_server_port(const std::vector<Rule>& rules, const std
     return it->second;
   };
   for (size_t rank = 0; rank < own; ++rank) final_set[order[rank]] = add_set(merged(wide, *specific[order[rank]]));
+  std::vector<int32_t> group_of_set(specific.size(), -1);
   if (own < order.size()) {
     std::vector<uint32_t> rest = wide;
     for (size_t rank = own; rank < order.size(); ++rank) rest = merged(rest, *specific[order[rank]]);
+    const size_t sets_before = out.sets.size();
     const int32_t shared = add_set(std::move(rest));
     for (size_t rank = own; rank < order.size(); ++rank) final_set[order[rank]] = shared;
+    // Groups only for a set of its own (equal to a kept list, its ports would lack a group). The
+    // lists with the most items get a group each, the others share the last: a hit on a pattern
+    // of a big list is then skipped on every other group's ports.
+    if (shared >= 0 && out.sets.size() > sets_before) {
+      std::vector<size_t> by_items(order.begin() + static_cast<std::ptrdiff_t>(own), order.end());
+      std::stable_sort(by_items.begin(), by_items.end(),
+                       [&](size_t a, size_t b) { return specific[a]->size() > specific[b]->size(); });
+      out.shared = shared;
+      out.group_items.assign(std::min(by_items.size(), PortPartition::kMaxPortGroups), wide);
+      for (size_t rank = 0; rank < by_items.size(); ++rank) {
+        const size_t group = std::min(rank, PortPartition::kMaxPortGroups - 1);
+        group_of_set[by_items[rank]] = static_cast<int32_t>(group);
+        out.group_items[group] = merged(out.group_items[group], *specific[by_items[rank]]);
+      }
+    }
   }
   out.set_of_port.assign(0x10000, -1);
+  if (out.shared >= 0) out.group_of_port.assign(0x10000, 0);
   for (const Stretch& s : stretches) {
     std::fill(out.set_of_port.begin() + s.lo, out.set_of_port.begin() + s.hi + 1, final_set[s.set]);
+    if (group_of_set[s.set] >= 0) {
+      std::fill(out.group_of_port.begin() + s.lo, out.group_of_port.begin() + s.hi + 1,
+                static_cast<uint8_t>(group_of_set[s.set]));
+    }
   }
   return out;
 }

@@ -21,6 +21,13 @@ struct PortPartition {
   std::vector<std::vector<uint32_t>> sets;  // distinct lists of item numbers, each sorted
   std::vector<int32_t> set_of_port;         // TCP/UDP: 65536 entries, -1 for an empty list
   int32_t whole = -1;                       // other classes: the one list, -1 when empty
+  // The set shared by the port lists past max_sets - 1 (-1 when there is none): its ports fall in
+  // at most kMaxPortGroups groups, each with the items that can apply to a port of the group, so
+  // a scanner can skip a hit whose items all belong to other groups' ports.
+  static constexpr size_t kMaxPortGroups = 10;
+  int32_t shared = -1;
+  std::vector<uint8_t> group_of_port;            // 65536 entries when shared >= 0
+  std::vector<std::vector<uint32_t>> group_items;  // per group, sorted: a subset of sets[shared]
 };
 
 // `item_rules[i]` is the rule of item i. With more than `max_sets` distinct port lists, the lists

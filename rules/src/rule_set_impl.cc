@@ -158,7 +158,7 @@ void RuleSetImpl::build_gates() {
 }
 
 void RuleSetImpl::build_port_selection() {
-  std::map<std::tuple<const PatternTable*, const RuleGate*, size_t>, uint8_t> ids;
+  std::map<std::tuple<const PatternTable*, const RuleGate*, size_t, uint32_t>, uint8_t> ids;
   for (uint8_t cls : {kProtoClassTcp, kProtoClassUdp}) {
     for (int side = 0; side < 2; ++side) {
       std::vector<uint8_t> by_port(0x10000);
@@ -167,9 +167,11 @@ void RuleSetImpl::build_port_selection() {
       packet.to_server = side == 0;
       for (uint32_t port = 0; port < 0x10000; ++port) {
         packet.src_port = packet.dst_port = static_cast<uint16_t>(port);
-        const PortSelection selection{block_groups_.table_for(packet), non_payload_.for_packet(packet)};
-        auto [it, inserted] = ids.try_emplace({selection.table, selection.plain.data(), selection.plain.size()},
-                                              static_cast<uint8_t>(selections_.size()));
+        const PortSelection selection{block_groups_.table_for(packet), non_payload_.for_packet(packet),
+                                      block_groups_.hit_filter_for(packet)};
+        auto [it, inserted] =
+            ids.try_emplace({selection.table, selection.plain.data(), selection.plain.size(), selection.hit_filter},
+                            static_cast<uint8_t>(selections_.size()));
         if (inserted) {
           if (selections_.size() == 256) {  // too varied for a byte: select() asks the maps
             for (auto& maps : port_selection_) {

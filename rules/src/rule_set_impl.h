@@ -27,10 +27,12 @@
 namespace vigil::rules {
 
 // What a packet's protocol class, flow side and server port select: the fast-pattern table to scan
-// (null when no rule with a fast pattern can apply) and the rules without a fast pattern.
+// (null when no rule with a fast pattern can apply), the rules without a fast pattern, and which
+// of the table's hits can concern the server port (PatternGroups::hit_filter_for; 0: all).
 struct PortSelection {
   const PatternTable* table = nullptr;
   GatedRules plain;
+  uint32_t hit_filter = 0;
 };
 
 class RuleSetImpl {
@@ -71,7 +73,9 @@ class RuleSetImpl {
     const uint8_t cls = proto_class(packet.proto);
     const int side = packet_side(packet);
     if (cls == kProtoClassTcp || cls == kProtoClassUdp) {
-      if (port_selection_[cls][side].empty()) return {block_groups_.table_for(packet), non_payload_for(packet)};
+      if (port_selection_[cls][side].empty()) {
+        return {block_groups_.table_for(packet), non_payload_for(packet), block_groups_.hit_filter_for(packet)};
+      }
       return selections_[port_selection_[cls][side].at(server_port(packet))];
     }
     return {block_groups_.table_for(packet), non_payload_for(packet)};

@@ -14,9 +14,18 @@
 namespace vigil::rules {
 namespace {
 
+// Where a block scan's hits go, and which of them can concern the packet (PortSelection::hit_filter).
+struct HitSink {
+  std::vector<uint32_t>& hits;
+  uint32_t filter;
+};
+
 int on_hs_match(unsigned id, unsigned long long /*from*/, unsigned long long /*to*/, unsigned /*flags*/,
                 void* context) {
-  static_cast<std::vector<uint32_t>*>(context)->push_back(id);
+  HitSink& sink = *static_cast<HitSink*>(context);
+  // A hit outside the packet's port group has no rule that takes its server port: its gates
+  // would all say no, and reading them was a cache miss per hit.
+  if (sink.filter == 0 || (id & sink.filter) != 0) sink.hits.push_back(id);
   return 0;  // keep scanning: every fast pattern counts once (HS_FLAG_SINGLEMATCH)
 }
 
@@ -175,8 +184,9 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   const PortSelection selection = impl.select(packet);
   const PatternTable* table = selection.table;
   if (!packet.payload.empty() && st.scratch_ready && table != nullptr) {
+    HitSink sink{st.hits, selection.hit_filter};
     hs_scan(table->database.get(), packet.payload.data(), static_cast<unsigned>(packet.payload.size()), 0,
-            st.scratch.get(), on_hs_match, &st.hits);
+            st.scratch.get(), on_hs_match, &sink);
     for (uint32_t id : st.hits) gather(table->gated_hit_rules(id));
   }
   gather(selection.plain);

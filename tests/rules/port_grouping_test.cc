@@ -99,3 +99,46 @@ TEST_CASE("grouping: a fast pattern shared by 255 or by 300 rules alerts for eve
     CHECK(scan_sids(scanner, http_request("GET /otherpattern")) == std::vector<uint32_t>{5000});
   }
 }
+
+TEST_CASE("grouping: in the table many port lists share, a pattern alerts only on its rules' ports",
+          "[rules][grouping]") {
+  // Fourteen ports with a pattern of their own, more lists than the shared table has port groups
+  // (10), so some groups hold several lists; a range and a `<>` rule cross them; an any-port rule
+  // and a to-client rule sit in the same tables. A scanner skips a hit on a pattern none of whose
+  // rules takes the packet's server port: every pattern on every port must still give exactly
+  // the alerts its rules' headers allow.
+  std::string text;
+  for (int i = 0; i < 14; ++i) {
+    text += "alert tcp any any -> any " + std::to_string(1000 + i) + " (msg:\"p\"; content:\"needle-" +
+            std::to_string(i) + "-\"; sid:" + std::to_string(100 + i) + ";)\n";
+  }
+  text += "alert tcp any any -> any 1003:1006 (msg:\"range\"; content:\"ranged\"; sid:200;)\n";
+  text += "alert tcp any any <> any 1011 (msg:\"either\"; content:\"either\"; sid:201;)\n";
+  text += "alert tcp any any -> any any (msg:\"any\"; content:\"anyport\"; sid:202;)\n";
+  text += "alert tcp any 1008 -> any any (msg:\"client\"; flow:to_client; content:\"reply\"; sid:203;)\n";
+  Scanner scanner(compile_clean(text));
+  for (int port_index = 0; port_index < 16; ++port_index) {
+    const auto port = static_cast<uint16_t>(999 + port_index);  // 999 and 1014 have no rule of their own
+    INFO("server port " << port);
+    for (int i = 0; i < 14; ++i) {
+      const std::string payload = "x needle-" + std::to_string(i) + "- y";
+      const std::vector<uint32_t> expected =
+          port == 1000 + i ? std::vector<uint32_t>{static_cast<uint32_t>(100 + i)} : std::vector<uint32_t>{};
+      CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 40000, "203.0.113.5", port, payload)) == expected);
+    }
+    const bool in_range = port >= 1003 && port <= 1006;
+    CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 40000, "203.0.113.5", port, "ranged")) ==
+          (in_range ? std::vector<uint32_t>{200} : std::vector<uint32_t>{}));
+    CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 40000, "203.0.113.5", port, "either")) ==
+          (port == 1011 ? std::vector<uint32_t>{201} : std::vector<uint32_t>{}));
+    CHECK(scan_sids(scanner, to_client(port, "either")) ==
+          (port == 1011 ? std::vector<uint32_t>{201} : std::vector<uint32_t>{}));
+    CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 40000, "203.0.113.5", port, "anyport needle-13-")) ==
+          (port == 1013 ? std::vector<uint32_t>{113, 202} : std::vector<uint32_t>{202}));
+    CHECK(scan_sids(scanner, to_client(port, "reply")) ==
+          (port == 1008 ? std::vector<uint32_t>{203} : std::vector<uint32_t>{}));
+  }
+  // `<>` with 1011 as the client port of a to-server packet.
+  CHECK(scan_sids(scanner, tcp_packet("192.168.1.10", 1011, "203.0.113.5", 5555, "either")) ==
+        std::vector<uint32_t>{201});
+}
