@@ -147,6 +147,7 @@ SensorStats PacketProcessor::stats() const {
   stats.untracked_fragments = untracked_fragments_;
   stats.defrag = defrag_.stats();
   stats.stream = streams_->stats();
+  stats.app_layer = app_layer_->stats();
   stats.drops = drops_;
   stats.alerts = alerts_;
   stats.anomaly_events = anomaly_events_;
@@ -211,6 +212,17 @@ std::vector<std::pair<std::string, uint64_t>> PacketProcessor::counters() const 
       {"anomaly.events_suppressed", s.anomaly_events_suppressed},
   };
   for (const auto& [kind, count] : s.decoder.anomalies) out.emplace_back("decoder.event." + kind, count);
+  // Suricata's names: app_layer.flow.<proto> (flows recognised), app_layer.tx.<proto>.
+  const applayer::AppLayerStats& a = s.app_layer;
+  out.emplace_back("app_layer.flows", a.flows);
+  out.emplace_back("app_layer.unrecognised", a.unrecognised);
+  out.emplace_back("app_layer.gaps", a.gaps);
+  out.emplace_back("app_layer.anomalies", a.anomalies);
+  for (size_t p = 1; p < applayer::kAppProtoCount; ++p) {
+    const std::string name(applayer::app_proto_name(static_cast<applayer::AppProto>(p)));
+    out.emplace_back("app_layer.flow." + name, a.recognised[p]);
+    out.emplace_back("app_layer.tx." + name, a.transactions[p]);
+  }
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -51,6 +51,16 @@ void add_stats(SensorStats& total, const SensorStats& part) {
                           {&s.memory, ps.memory}, {&s.memory_peak, ps.memory_peak}}) {
     *to += from;
   }
+  applayer::AppLayerStats& a = total.app_layer;
+  const applayer::AppLayerStats& pa = part.app_layer;
+  a.flows += pa.flows;
+  a.unrecognised += pa.unrecognised;
+  a.gaps += pa.gaps;
+  a.anomalies += pa.anomalies;
+  for (size_t p = 0; p < applayer::kAppProtoCount; ++p) {
+    a.recognised[p] += pa.recognised[p];
+    a.transactions[p] += pa.transactions[p];
+  }
   total.drops.kernel += part.drops.kernel;
   total.drops.interface += part.drops.interface;
   total.drops.queue += part.drops.queue;

@@ -31,8 +31,10 @@ std::string text(const std::map<uint32_t, int>& counts) {
   return out;
 }
 
-// Alert counts per sid over a corpus capture; nullopt when the corpus is absent.
-std::optional<std::string> replay(const std::string& relative, const std::string& rules) {
+// Alert counts per sid over a corpus capture; nullopt when the corpus is absent. `counters`
+// receives the processor's stats counters.
+std::optional<std::string> replay(const std::string& relative, const std::string& rules,
+                                  std::map<std::string, uint64_t>* counters = nullptr) {
   const std::string path = applayer::test::corpus_path(relative);
   if (path.empty()) return std::nullopt;
   auto source = sensors::PcapFileSource::open(path);
@@ -47,6 +49,9 @@ std::optional<std::string> replay(const std::string& relative, const std::string
     processor.process(source->link_type(), raw);
   }
   processor.finish();
+  if (counters != nullptr) {
+    for (const auto& [name, value] : processor.counters()) (*counters)[name] = value;
+  }
   return text(sink.counts);
 }
 
@@ -54,6 +59,7 @@ std::optional<std::string> replay(const std::string& relative, const std::string
 
 TEST_CASE("app-layer pipeline: HTTP, DNS and TLS buffer rules alert on real captures", "[rules][applayer][integration]") {
   SECTION("HTTP on port 8080 and 80 (Log4Shell capture), next to a packet rule") {
+    std::map<std::string, uint64_t> counters;
     const auto counts = replay(
         "attacks/web/ndpi-log4j-webapp-exploit.pcap",
         "alert http any any -> any any (msg:\"jndi UA POST\"; flow:to_server; http.user_agent; content:\"jndi|3a|ldap\"; "
@@ -64,9 +70,14 @@ TEST_CASE("app-layer pipeline: HTTP, DNS and TLS buffer rules alert on real capt
         "alert http any any -> any any (msg:\"200 to the POST\"; flow:to_client; http.method; content:\"POST\"; "
         "http.stat_code; content:\"200\"; sid:4;)\n"
         "alert tcp any any -> any any (msg:\"packet\"; content:\"jndi|3a|ldap\"; sid:5;)\n"
-        "alert http any any -> any any (msg:\"not there\"; http.uri; content:\"/nothing\"; sid:6;)\n");
+        "alert http any any -> any any (msg:\"not there\"; http.uri; content:\"/nothing\"; sid:6;)\n",
+        &counters);
     if (!counts) return;
     CHECK(*counts == "1:1 2:1 3:2 4:1 5:1");
+    // tshark: 3 requests and 3 responses over HTTP; stats events carry Suricata-named counters.
+    CHECK(counters["app_layer.tx.http"] == 6);
+    CHECK(counters["app_layer.flow.http"] >= 1);
+    CHECK(counters["app_layer.tx.dns"] == 0);
   }
   SECTION("a URI split across TCP segments") {
     const auto counts = replay("mixed/ndpi/http_ua_splitted_in_two_pkts.pcapng",

@@ -55,6 +55,7 @@ struct SensorStats {
   uint64_t untracked_fragments = 0;  // fragments that could not be reassembled (cut by the snap length)
   DefragStats defrag;
   StreamStats stream;
+  applayer::AppLayerStats app_layer;  // zero while the rule set has no app-layer buffer rules
   CaptureDrops drops;
   uint64_t alerts = 0;
   uint64_t anomaly_events = 0;             // anomaly events emitted
