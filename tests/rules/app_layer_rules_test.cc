@@ -496,3 +496,21 @@ TEST_CASE("app-layer: rules test --explain says a buffer rule is matched on tran
   CHECK(why.failed == "the rule inspects app-layer buffers (http.uri, http.user_agent): it is matched on the flow's "
                       "transactions, never on a packet");
 }
+
+TEST_CASE("app-layer: pipelined requests are matched one by one, thresholds count transactions", "[rules][applayer]") {
+  constexpr std::string_view kTwo =
+      "GET /admin/one HTTP/1.1\r\nHost: a.example\r\n\r\n"
+      "GET /admin/two HTTP/1.1\r\nHost: b.example\r\n\r\n";
+  auto set = compile_clean(
+      "alert http any any -> any any (msg:\"every\"; http.uri; content:\"/admin/\"; sid:1;)\n"
+      "alert http any any -> any any (msg:\"once per flow\"; http.uri; content:\"/admin/\"; "
+      "threshold:type limit, track by_flow, count 1, seconds 60; sid:2;)\n"
+      "alert http any any -> any any (msg:\"second only\"; http.uri; content:\"/two\"; http.host; "
+      "content:\"b.example\"; sid:3;)\n"
+      "alert http any any -> any any (msg:\"never: uri and host of different requests\"; http.uri; "
+      "content:\"/one\"; http.host; content:\"b.example\"; sid:4;)\n");
+  const Fired fired = http_exchange(set, kTwo, "");
+  REQUIRE(fired.per_tx.size() == 2);
+  CHECK(fired.per_tx[0] == std::vector<uint32_t>{1, 2});
+  CHECK(fired.per_tx[1] == std::vector<uint32_t>{1, 3});
+}
