@@ -15,8 +15,10 @@ namespace vigil::rules {
 namespace {
 
 // Where a block scan's hits go, and which of them can concern the packet (PortSelection::hit_filter).
+// `next` writes into ScannerState::hits, sized for the largest table: with HS_FLAG_SINGLEMATCH a
+// scan reports each pattern once, so it never runs past the end (no capacity check per hit).
 struct HitSink {
-  std::vector<uint32_t>& hits;
+  uint32_t* next;
   uint32_t filter;
 };
 
@@ -25,7 +27,7 @@ int on_hs_match(unsigned id, unsigned long long /*from*/, unsigned long long /*t
   HitSink& sink = *static_cast<HitSink*>(context);
   // A hit outside the packet's port group has no rule that takes its server port: its gates
   // would all say no, and reading them was a cache miss per hit.
-  if (sink.filter == 0 || (id & sink.filter) != 0) sink.hits.push_back(id);
+  if (sink.filter == 0 || (id & sink.filter) != 0) *sink.next++ = id;
   return 0;  // keep scanning: every fast pattern counts once (HS_FLAG_SINGLEMATCH)
 }
 
@@ -126,7 +128,7 @@ Scanner::Scanner(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)
   state_->scratch_ready = ready;
   state_->stream_seen.assign(impl.stream_pattern_count(), 0);
   state_->stream_hits.reserve(impl.stream_pattern_count());
-  state_->hits.reserve(most_patterns);
+  state_->hits.resize(most_patterns);
   state_->candidates.reserve(256);
   state_->matched.reserve(64);
 }
@@ -146,7 +148,6 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   track_app_proto(packet);  // nothing to track without a flow
   const RuleSetImpl& impl = rules_->impl();
   ScannerState& st = *state_;
-  st.hits.clear();
   st.candidates.clear();
   st.matched.clear();
 
@@ -184,10 +185,10 @@ void Scanner::scan(const Packet& packet, std::vector<const RuleInfo*>& alerts) {
   const PortSelection selection = impl.select(packet);
   const PatternTable* table = selection.table;
   if (!packet.payload.empty() && st.scratch_ready && table != nullptr) {
-    HitSink sink{st.hits, selection.hit_filter};
+    HitSink sink{st.hits.data(), selection.hit_filter};
     hs_scan(table->database.get(), packet.payload.data(), static_cast<unsigned>(packet.payload.size()), 0,
             st.scratch.get(), on_hs_match, &sink);
-    for (uint32_t id : st.hits) gather(table->gated_hit_rules(id));
+    for (const uint32_t* hit = st.hits.data(); hit != sink.next; ++hit) gather(table->gated_hit_rules(*hit));
   }
   gather(selection.plain);
   gather_by_index(impl.non_payload_by_src(src));

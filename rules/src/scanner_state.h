@@ -22,7 +22,7 @@ class ScannerState {
   bool scratch_ready = false;
   PayloadMatcher payload;
   ThresholdTable thresholds;
-  std::vector<uint32_t> hits;        // Hyperscan pattern ids of this packet
+  std::vector<uint32_t> hits;        // room for one Hyperscan id per pattern of the largest block table
   std::vector<uint32_t> candidates;  // rule indices to verify
   std::vector<const RuleInfo*> matched;
 
