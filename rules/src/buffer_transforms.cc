@@ -17,8 +17,8 @@ void apply(Transform transform, std::string& buffer) {
   switch (transform) {
     case Transform::dotprefix:
       // "example.com" -> ".example.com", so `content:".example.com"; endswith;` matches the domain
-      // and its subdomains but not "badexample.com".
-      buffer.insert(buffer.begin(), '.');
+      // and its subdomains but not "badexample.com". Suricata prefixes non-empty input only.
+      if (!buffer.empty()) buffer.insert(buffer.begin(), '.');
       return;
     case Transform::to_lowercase:
       for (char& c : buffer) {

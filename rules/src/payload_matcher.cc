@@ -1,5 +1,6 @@
 #include "payload_matcher.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -48,6 +49,9 @@ bool PayloadMatcher::matches(std::span<const PayloadStep> steps, std::string_vie
   origin_ = origin;
   budget_ = kStepBudget;
   discontinue_ = false;
+  // A list reads only the variables it extracts (the parser rejects others): none may survive from
+  // the previous rule or list.
+  std::fill(std::begin(vars_), std::end(vars_), 0);
   return match_from(0, 0);
 }
 

@@ -73,6 +73,15 @@ std::optional<Transform> transform_by_name(std::string_view name) {
   return std::nullopt;
 }
 
+// Suricata 7's multi-instance buffers ("multiple buffer matching"): naming one again starts a new
+// chain, which any entry of the buffer may satisfy on its own. http.response_body is Suricata's
+// file.data list.
+bool is_multi_instance(applayer::BufferId id) {
+  using applayer::BufferId;
+  return id == BufferId::dns_query || id == BufferId::tls_certs || id == BufferId::file_data ||
+         id == BufferId::http_response_body;
+}
+
 // Suricata's pcre buffer flags.
 std::optional<applayer::BufferId> pcre_buffer(char flag) {
   using applayer::BufferId;
@@ -112,6 +121,7 @@ bool PayloadOptionParser::handles(std::string_view name) const {
 }
 
 Result<void> PayloadOptionParser::apply(std::string_view name, std::string_view value) {
+  used_vars_.clear();
   if (name == "content") return content(value);
   if (name == "pcre") return pcre(value);
   if (name == "isdataat") return isdataat(value);
@@ -121,6 +131,8 @@ Result<void> PayloadOptionParser::apply(std::string_view name, std::string_view 
   if (name == "bsize") return bsize(value);
   if (name == "urilen") return urilen(value);
   if (name == "pkt_data") {
+    if (auto r = check_pending(); !r) return r;
+    in_sticky_ = false;
     sticky_ = kPacket;
     return ok();
   }
@@ -129,6 +141,8 @@ Result<void> PayloadOptionParser::apply(std::string_view name, std::string_view 
     if (!trim(value).empty()) return bad(name, "takes no value");
     if (is_legacy_modifier(name)) return legacy_modifier(name, *id);
     if (*id == applayer::BufferId::file_data && file_data_is_payload(rule_)) {
+      if (auto r = check_pending(); !r) return r;
+      in_sticky_ = false;
       sticky_ = kPacket;
       return ok();
     }
@@ -145,9 +159,50 @@ int PayloadOptionParser::plain_chain(applayer::BufferId id) {
   return static_cast<int>(rule_.buffers.size()) - 1;
 }
 
-int PayloadOptionParser::target(bool relative) const {
-  if (sticky_ != kPacket) return sticky_;
+int PayloadOptionParser::sticky_chain() {
+  if (!in_sticky_) return kPacket;
+  if (sticky_ != kUnresolved) return sticky_;
+  if (!is_multi_instance(sticky_id_)) {
+    for (size_t i = 0; i < rule_.buffers.size(); ++i) {
+      if (rule_.buffers[i].id == sticky_id_ && rule_.buffers[i].transforms == pending_) {
+        sticky_ = static_cast<int>(i);
+        return sticky_;
+      }
+    }
+  }
+  rule_.buffers.push_back(BufferChain{sticky_id_, pending_, {}, {}});
+  sticky_ = static_cast<int>(rule_.buffers.size()) - 1;
+  return sticky_;
+}
+
+int PayloadOptionParser::target(bool relative) {
+  if (in_sticky_) return sticky_chain();
   return relative ? last_list_ : kPacket;
+}
+
+std::string PayloadOptionParser::list_name(int list_id) const {
+  if (list_id == kPacket) return "the packet payload";
+  const BufferChain& chain = rule_.buffers[static_cast<size_t>(list_id)];
+  return "'" + std::string(applayer::buffer_name(chain.id)) + "'" + (chain.transforms.empty() ? "" : " (transformed)") +
+         " chain " + std::to_string(list_id + 1);
+}
+
+Result<void> PayloadOptionParser::check_vars(int list_id, std::string_view keyword) {
+  for (int v : used_vars_) {
+    const int from = variable_lists_[static_cast<size_t>(v)];
+    if (from == list_id) continue;
+    return fail(ErrorCode::parse_error, std::string(keyword) + " uses the byte_extract variable '" +
+                                            variables_[static_cast<size_t>(v)] + "' of " + list_name(from) +
+                                            " in " + list_name(list_id) + " (a variable belongs to its own buffer)");
+  }
+  used_vars_.clear();
+  return ok();
+}
+
+Result<void> PayloadOptionParser::check_pending() const {
+  if (!in_sticky_ || sticky_ != kUnresolved || pending_.empty()) return ok();
+  return fail(ErrorCode::parse_error, "the transforms of '" + std::string(applayer::buffer_name(sticky_id_)) +
+                                          "' are not followed by anything that inspects it");
 }
 
 void PayloadOptionParser::append(PayloadStep step, int list_id) {
@@ -155,22 +210,21 @@ void PayloadOptionParser::append(PayloadStep step, int list_id) {
 }
 
 Result<void> PayloadOptionParser::sticky_buffer(std::string_view, applayer::BufferId id) {
-  // Naming a buffer again continues its chain (Suricata keeps one list per buffer).
-  for (size_t i = rule_.buffers.size(); i-- > 0;) {
-    if (rule_.buffers[i].id == id) {
-      sticky_ = static_cast<int>(i);
-      return ok();
-    }
-  }
-  sticky_ = plain_chain(id);
+  // Suricata: the keyword sets (buffer, no transforms); the first inspecting keyword picks the chain.
+  if (auto r = check_pending(); !r) return r;
+  in_sticky_ = true;
+  sticky_id_ = id;
+  pending_.clear();
+  sticky_ = kUnresolved;
+  named_.push_back(id);
   return ok();
 }
 
 Result<void> PayloadOptionParser::legacy_modifier(std::string_view name, applayer::BufferId id) {
   if (last_content_ < 0) return fail(ErrorCode::parse_error, "'" + std::string(name) + "' needs a preceding content");
-  if (sticky_ != kPacket) {
+  if (in_sticky_) {
     return fail(ErrorCode::parse_error, "'" + std::string(name) + "' modifies a content inside the sticky buffer '" +
-                                            std::string(applayer::buffer_name(rule_.buffers[static_cast<size_t>(sticky_)].id)) +
+                                            std::string(applayer::buffer_name(sticky_id_)) +
                                             "'; use one or the other");
   }
   if (last_content_list_ != kPacket) {
@@ -178,9 +232,15 @@ Result<void> PayloadOptionParser::legacy_modifier(std::string_view name, applaye
                                             std::string(applayer::buffer_name(rule_.buffers[static_cast<size_t>(last_content_list_)].id)) + "'");
   }
   auto& from = rule_.payload;
+  const int chain = plain_chain(id);
+  // Its offset/depth/distance/within variables were checked against the packet list it leaves.
+  const auto& moving = std::get<ContentStep>(from[static_cast<size_t>(last_content_)]);
+  for (const auto* o : {&moving.offset, &moving.depth, &moving.distance, &moving.within}) {
+    if (*o && (*o)->var >= 0) used_vars_.push_back((*o)->var);
+  }
+  if (auto r = check_vars(chain, name); !r) return r;
   PayloadStep step = std::move(from[static_cast<size_t>(last_content_)]);
   from.erase(from.begin() + last_content_);
-  const int chain = plain_chain(id);
   list(chain).push_back(std::move(step));
   last_content_list_ = last_list_ = chain;
   last_content_ = static_cast<int>(list(chain).size()) - 1;
@@ -188,25 +248,20 @@ Result<void> PayloadOptionParser::legacy_modifier(std::string_view name, applaye
 }
 
 Result<void> PayloadOptionParser::transform(std::string_view name, Transform t) {
-  if (sticky_ == kPacket) {
+  if (!in_sticky_) {
     return fail(ErrorCode::parse_error, "transform '" + std::string(name) + "' needs a sticky buffer before it");
   }
-  BufferChain& chain = rule_.buffers[static_cast<size_t>(sticky_)];
-  if (!chain.steps.empty() || !chain.sizes.empty()) {
-    // The buffer was inspected untransformed already: the transformed one is another chain.
-    BufferChain fresh{chain.id, chain.transforms, {}, {}};
-    rule_.buffers.push_back(std::move(fresh));
-    sticky_ = static_cast<int>(rule_.buffers.size()) - 1;
-  }
-  rule_.buffers[static_cast<size_t>(sticky_)].transforms.push_back(t);
+  // Keywords after it inspect the buffer with every transform since it was named: another chain.
+  pending_.push_back(t);
+  sticky_ = kUnresolved;
   return ok();
 }
 
 Result<void> PayloadOptionParser::bsize(std::string_view value) {
-  if (sticky_ == kPacket) return fail(ErrorCode::parse_error, "bsize needs a sticky buffer before it");
+  if (!in_sticky_) return fail(ErrorCode::parse_error, "bsize needs a sticky buffer before it");
   auto check = parse_number_check(value);
   if (!check) return fail(check.error().with_context("bsize"));
-  rule_.buffers[static_cast<size_t>(sticky_)].sizes.push_back(*check);
+  rule_.buffers[static_cast<size_t>(sticky_chain())].sizes.push_back(*check);
   return ok();
 }
 
@@ -224,11 +279,14 @@ Result<void> PayloadOptionParser::urilen(std::string_view value) {
   return ok();
 }
 
-Result<Operand> PayloadOptionParser::operand(std::string_view text) const {
+Result<Operand> PayloadOptionParser::operand(std::string_view text) {
   text = trim(text);
   if (auto v = parse_int(text)) return Operand{*v, -1};
   for (size_t i = 0; i < variables_.size(); ++i) {
-    if (variables_[i] == text) return Operand{0, static_cast<int>(i)};
+    if (variables_[i] == text) {
+      used_vars_.push_back(static_cast<int>(i));
+      return Operand{0, static_cast<int>(i)};
+    }
   }
   return fail(ErrorCode::parse_error, "'" + std::string(text) + "' is neither a number nor a byte_extract variable");
 }
@@ -282,6 +340,7 @@ Result<void> PayloadOptionParser::content_modifier(std::string_view name, std::s
   }
   auto v = operand(value);
   if (!v) return fail(v.error().with_context(std::string(name)));
+  if (auto r = check_vars(last_content_list_, name); !r) return r;
   if (name == "offset") {
     if (v->var < 0 && v->value < 0) return bad(name, "must not be negative");
     c.offset = *v;
@@ -343,12 +402,11 @@ Result<void> PayloadOptionParser::pcre(std::string_view value) {
     return sticky == flag ||
            (sticky == applayer::BufferId::http_response_body && flag == applayer::BufferId::file_data);
   };
-  if (has_buffer && sticky_ != kPacket && !same_buffer(rule_.buffers[static_cast<size_t>(sticky_)].id, buffer)) {
+  if (has_buffer && in_sticky_ && !same_buffer(sticky_id_, buffer)) {
     return bad("pcre", "its buffer flag names " + std::string(applayer::buffer_name(buffer)) +
-                           " inside the sticky buffer " +
-                           std::string(applayer::buffer_name(rule_.buffers[static_cast<size_t>(sticky_)].id)));
+                           " inside the sticky buffer " + std::string(applayer::buffer_name(sticky_id_)));
   }
-  if (has_buffer && sticky_ != kPacket) has_buffer = false;  // the sticky chain, with its transforms
+  if (has_buffer && in_sticky_) has_buffer = false;  // the sticky chain, with its transforms
   auto compiled = PcrePattern::compile(regex, options);
   if (!compiled) return fail(compiled.error());
   step.pattern = std::move(*compiled);
@@ -373,7 +431,9 @@ Result<void> PayloadOptionParser::isdataat(std::string_view value) {
     if (parts[i] == "relative") step.relative = true;
     else if (parts[i] != "rawbytes") return bad("isdataat", "unknown flag '" + std::string(parts[i]) + "'");
   }
-  append(step, target(step.relative));
+  const int to = target(step.relative);
+  if (auto r = check_vars(to, "isdataat"); !r) return r;
+  append(step, to);
   return ok();
 }
 
@@ -415,7 +475,9 @@ Result<void> PayloadOptionParser::byte_test(std::string_view value) {
     if (f == ReadFlag::unknown) return bad("byte_test", "unknown flag '" + std::string(parts[i]) + "'");
   }
   if (auto r = check_bytes("byte_test", step.read, 0); !r) return r;
-  append(step, target(step.read.relative));
+  const int to = target(step.read.relative);
+  if (auto r = check_vars(to, "byte_test"); !r) return r;
+  append(step, to);
   return ok();
 }
 
@@ -447,7 +509,9 @@ Result<void> PayloadOptionParser::byte_jump(std::string_view value) {
     }
   }
   if (auto r = check_bytes("byte_jump", step.read); !r) return r;
-  append(step, target(step.read.relative));
+  const int to = target(step.read.relative);
+  if (auto r = check_vars(to, "byte_jump"); !r) return r;
+  append(step, to);
   return ok();
 }
 
@@ -480,16 +544,19 @@ Result<void> PayloadOptionParser::byte_extract(std::string_view value) {
     if (f == ReadFlag::unknown) return bad("byte_extract", "unknown flag '" + std::string(p) + "'");
   }
   if (auto r = check_bytes("byte_extract", step.read); !r) return r;
+  const int to = target(step.read.relative);
   auto existing = std::find(variables_.begin(), variables_.end(), name);
   if (existing != variables_.end()) {
     step.var = static_cast<int>(existing - variables_.begin());
+    variable_lists_[static_cast<size_t>(step.var)] = to;
   } else {
     if (variables_.size() >= kMaxExtractVars) return bad("byte_extract", "too many variables in one rule");
     step.var = static_cast<int>(variables_.size());
     variables_.emplace_back(name);
+    variable_lists_.push_back(to);
   }
   rule_.extract_vars = static_cast<int>(variables_.size());
-  append(step, target(step.read.relative));
+  append(step, to);
   return ok();
 }
 
@@ -534,6 +601,15 @@ Result<void> check_startswith(const std::vector<PayloadStep>& steps) {
 }  // namespace
 
 Result<void> PayloadOptionParser::finish() {
+  if (auto r = check_pending(); !r) return r;
+  for (applayer::BufferId id : named_) {
+    const bool inspected = std::any_of(rule_.buffers.begin(), rule_.buffers.end(),
+                                       [id](const BufferChain& chain) { return chain.id == id; });
+    if (!inspected) {
+      return fail(ErrorCode::parse_error,
+                  "'" + std::string(applayer::buffer_name(id)) + "' is not followed by anything that inspects it");
+    }
+  }
   if (auto r = check_startswith(rule_.payload); !r) return r;
   if (rule_.buffers.empty()) return ok();
   const applayer::AppProto header = rule_.app_proto.empty() ? applayer::AppProto::unknown

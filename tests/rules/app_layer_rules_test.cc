@@ -162,6 +162,31 @@ std::map<uint32_t, int> on_capture(const std::string& rules, const applayer::tes
   return counts;
 }
 
+// The sids `rules` fire on one hand-built transaction with these buffer entries.
+std::map<uint32_t, int> on_tx(const std::string& rules, applayer::AppProto proto, Direction direction,
+                              std::vector<applayer::BufferEntry> entries) {
+  TransactionMatcher matcher(compile_clean(rules));
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const applayer::BufferEntry& a, const applayer::BufferEntry& b) { return a.id < b.id; });
+  Transaction tx;
+  tx.proto = proto;
+  tx.direction = direction;
+  tx.buffers = entries;
+  FlowFacts facts;
+  if (proto == applayer::AppProto::dns) {
+    facts.proto = 17;
+    facts.server_port = 53;
+  }
+  FlowState state;
+  Packet packet = facts.oriented(direction);
+  packet.flow_state = &state;
+  std::vector<const RuleInfo*> alerts;
+  matcher.match(packet, tx, alerts);
+  std::map<uint32_t, int> counts;
+  for (const RuleInfo* info : alerts) ++counts[info->sid];
+  return counts;
+}
+
 constexpr std::string_view kRequest =
     "GET /a/./b/../admin%2fLogin.php?user=Bob&x=%41 HTTP/1.1\r\n"
     "Host: WWW.Example.COM:8080\r\n"
@@ -513,4 +538,117 @@ TEST_CASE("app-layer: pipelined requests are matched one by one, thresholds coun
   REQUIRE(fired.per_tx.size() == 2);
   CHECK(fired.per_tx[0] == std::vector<uint32_t>{1, 2});
   CHECK(fired.per_tx[1] == std::vector<uint32_t>{1, 3});
+}
+
+TEST_CASE("app-layer: dotprefix leaves an empty buffer empty", "[rules][applayer]") {
+  using applayer::BufferId;
+  const auto fired = on_tx(
+      "alert http any any -> any any (msg:\"dot only\"; http.host; dotprefix; content:\".\"; bsize:1; sid:1;)\n"
+      "alert http any any -> any any (msg:\"empty\"; http.uri; content:\"/\"; http.host; dotprefix; bsize:0; sid:2;)\n"
+      "alert http any any -> any any (msg:\"non-empty\"; http.uri; dotprefix; content:\"./\"; startswith; sid:3;)\n",
+      applayer::AppProto::http, Direction::to_server, {{BufferId::http_uri, "/"}, {BufferId::http_host, ""}});
+  CHECK(text(fired) == "2:1 3:1");
+}
+
+TEST_CASE("app-layer: a chain is chosen by (buffer, transforms since the buffer was named)", "[rules][applayer]") {
+  using applayer::BufferId;
+  SECTION("naming a buffer again starts from no transforms") {
+    const auto fired = on_tx(
+        "alert http any any -> any any (msg:\"dotprefix, then plain\"; http.host; dotprefix; "
+        "content:\".example.com\"; endswith; http.host; content:\"www.\"; startswith; sid:1;)\n"
+        "alert http any any -> any any (msg:\"plain, then dotprefix\"; http.host; content:\"www.\"; startswith; "
+        "http.host; dotprefix; content:\".www.\"; startswith; sid:2;)\n",
+        applayer::AppProto::http, Direction::to_server, {{BufferId::http_host, "www.example.com"}});
+    CHECK(text(fired) == "1:1 2:1");
+  }
+  SECTION("a transform does not copy the transforms of an earlier chain") {
+    const std::string rules =
+        "alert http any any -> any any (msg:\"url_decode only\"; http.uri; to_lowercase; content:\"/a\"; "
+        "http.uri; url_decode; content:\"/BA\"; sid:1;)\n"
+        "alert http any any -> any any (msg:\"not both\"; http.uri; to_lowercase; content:\"/a\"; "
+        "http.uri; url_decode; content:\"/bA\"; sid:2;)\n"
+        "alert http any any -> any any (msg:\"transforms accumulate after a content\"; http.uri; to_lowercase; "
+        "content:\"/a\"; url_decode; content:\"/bA\"; sid:3;)\n";
+    CHECK(text(on_tx(rules, applayer::AppProto::http, Direction::to_server, {{BufferId::http_uri, "/a/B%41"}})) ==
+          "1:1 3:1");
+  }
+  SECTION("the same buffer and transforms continue one chain, relative keywords included") {
+    const auto fired = on_tx(
+        "alert http any any -> any any (msg:\"continued\"; http.uri; to_lowercase; content:\"/a/\"; "
+        "http.host; content:\"www\"; http.uri; to_lowercase; content:\"b\"; within:1; sid:1;)\n"
+        "alert http any any -> any any (msg:\"other chain\"; http.uri; to_lowercase; content:\"/a/\"; "
+        "http.uri; content:\"b\"; within:1; sid:2;)\n",
+        applayer::AppProto::http, Direction::to_server,
+        {{BufferId::http_uri, "/a/B%41"}, {BufferId::http_host, "www.example.com"}});
+    CHECK(text(fired) == "1:1");
+  }
+  SECTION("transforms that nothing inspects are reported") {
+    RuleLoadReport report;
+    auto set = compile(
+        "alert http any any -> any any (msg:\"left over\"; http.uri; content:\"/a\"; to_lowercase; http.host; "
+        "content:\"x\"; sid:1;)\n"
+        "alert http any any -> any any (msg:\"at the end\"; http.uri; content:\"/a\"; url_decode; sid:2;)\n"
+        "alert http any any -> any any (msg:\"named, never inspected\"; http.uri; dotprefix; http.host; "
+        "content:\"x\"; sid:3;)\n",
+        &report);
+    CHECK(set->size() == 0);
+    REQUIRE(report.issues.size() == 3);
+    CHECK_THAT(issue_at(report, 1)->reason, Catch::Contains("transforms of 'http.uri' are not followed"));
+    CHECK_THAT(issue_at(report, 2)->reason, Catch::Contains("transforms of 'http.uri' are not followed"));
+    CHECK_THAT(issue_at(report, 3)->reason, Catch::Contains("transforms of 'http.uri' are not followed"));
+  }
+}
+
+TEST_CASE("app-layer: a multi-instance buffer named again is a new chain, any entry may satisfy it",
+          "[rules][applayer]") {
+  using applayer::BufferId;
+  const std::string dns_rules =
+      "alert dns any any -> any any (msg:\"two chains\"; dns.query; content:\"example\"; dns.query; "
+      "content:\".com\"; sid:1;)\n"
+      "alert dns any any -> any any (msg:\"one chain\"; dns.query; content:\"example\"; content:\".com\"; sid:2;)\n"
+      "alert dns any any -> any any (msg:\"no entry\"; dns.query; content:\"example\"; dns.query; "
+      "content:\".org\"; sid:3;)\n";
+  CHECK(text(on_tx(dns_rules, applayer::AppProto::dns, Direction::to_server,
+                   {{BufferId::dns_query, "example.net"}, {BufferId::dns_query, "something.com"}})) == "1:1");
+  CHECK(text(on_tx(dns_rules, applayer::AppProto::dns, Direction::to_server,
+                   {{BufferId::dns_query, "example.com"}})) == "1:1 2:1");
+  const std::string tls_rules =
+      "alert tls any any -> any any (msg:\"leaf and CA\"; tls.certs; content:\"leaf\"; tls.certs; "
+      "content:\"root CA\"; sid:1;)\n"
+      "alert tls any any -> any any (msg:\"one cert\"; tls.certs; content:\"leaf\"; content:\"root CA\"; sid:2;)\n";
+  CHECK(text(on_tx(tls_rules, applayer::AppProto::tls, Direction::to_client,
+                   {{BufferId::tls_certs, "leaf cert"}, {BufferId::tls_certs, "root CA cert"}})) == "1:1");
+}
+
+TEST_CASE("app-layer: a byte_extract variable is used only in the list that extracts it", "[rules][applayer]") {
+  using applayer::BufferId;
+  RuleLoadReport report;
+  auto set = compile(
+      "alert http any any -> any any (msg:\"same chain\"; http.uri; byte_extract:1,1,n,string,dec; "
+      "content:\"x\"; distance:n; sid:1;)\n"
+      "alert http any any -> any any (msg:\"other chain\"; http.uri; byte_extract:1,1,n,string,dec; "
+      "http.host; content:\"x\"; offset:n; sid:2;)\n"
+      "alert http any any -> any any (msg:\"payload\"; http.uri; byte_extract:1,1,n,string,dec; content:\"x\"; "
+      "pkt_data; byte_test:1,=,n,0; sid:3;)\n"
+      "alert http any any -> any any (msg:\"transformed chain\"; http.uri; byte_extract:1,1,n,string,dec; "
+      "content:\"x\"; http.uri; to_lowercase; isdataat:n; sid:4;)\n"
+      "alert http any any -> any any (msg:\"moved by a legacy modifier\"; byte_extract:1,0,n; content:\"x\"; "
+      "distance:n; http_uri; sid:5;)\n",
+      &report);
+  CHECK(set->size() == 1);
+  REQUIRE(report.issues.size() == 4);
+  CHECK_THAT(issue_at(report, 5)->reason, Catch::Contains("of the packet payload in 'http.uri' chain 1"));
+  CHECK_THAT(issue_at(report, 2)->reason, Catch::Contains("offset uses the byte_extract variable 'n' of 'http.uri'"));
+  CHECK_THAT(issue_at(report, 2)->reason, Catch::Contains("in 'http.host' chain 2"));
+  CHECK_THAT(issue_at(report, 3)->reason, Catch::Contains("byte_test uses the byte_extract variable 'n'"));
+  CHECK_THAT(issue_at(report, 3)->reason, Catch::Contains("in the packet payload"));
+  CHECK_THAT(issue_at(report, 4)->reason, Catch::Contains("'http.uri' (transformed) chain 2"));
+  // "/2..x": n = 2, "x" 2 bytes after the extracted digit.
+  CHECK(text(on_tx("alert http any any -> any any (msg:\"same chain\"; http.uri; byte_extract:1,1,n,string,dec; "
+                   "content:\"x\"; distance:n; sid:1;)\n",
+                   applayer::AppProto::http, Direction::to_server, {{BufferId::http_uri, "/2..x"}})) == "1:1");
+  CHECK(on_tx("alert http any any -> any any (msg:\"same chain\"; http.uri; byte_extract:1,1,n,string,dec; "
+              "content:\"x\"; distance:n; sid:1;)\n",
+              applayer::AppProto::http, Direction::to_server, {{BufferId::http_uri, "/3..x"}})
+            .empty());
 }
