@@ -11,40 +11,40 @@ void AppLayerInspector::set_rules(std::shared_ptr<const rules::RuleSet> rules, b
 }
 
 applayer::AppLayerFlow* AppLayerInspector::app_of(Flow& flow, bool tcp) {
+  if (!active()) {
+    flow.app.reset();  // a reload to a set without buffer rules: stop parsing at once
+    return nullptr;
+  }
   if (!flow.app) {
-    if (!active()) return nullptr;
     flow.app = std::make_unique<applayer::AppLayerFlow>(context_, tcp ? applayer::Transport::tcp : applayer::Transport::udp,
                                                         flow.client_port(), flow.server_port());
   }
   return flow.app->wants_data() ? flow.app.get() : nullptr;
 }
 
-void AppLayerInspector::on_stream_data(Flow& flow, const rules::Packet& packet, std::string_view data, bool gap,
-                                       std::vector<const rules::RuleInfo*>& alerts) {
+void AppLayerInspector::on_stream_data(Flow& flow, const rules::Packet& packet, std::string_view data, bool gap) {
   applayer::AppLayerFlow* app = app_of(flow, true);
   if (app == nullptr) return;
-  with(flow, packet, alerts);
+  current_ = {&flow, &packet};
   const auto direction = packet.to_server ? applayer::Direction::to_server : applayer::Direction::to_client;
   if (gap) app->on_gap(direction, *this);
   app->on_stream_data(direction, data, *this);
   current_ = {};
 }
 
-void AppLayerInspector::on_datagram(Flow& flow, const rules::Packet& packet,
-                                    std::vector<const rules::RuleInfo*>& alerts) {
+void AppLayerInspector::on_datagram(Flow& flow, const rules::Packet& packet) {
   if (packet.payload.empty()) return;
   applayer::AppLayerFlow* app = app_of(flow, false);
   if (app == nullptr) return;
-  with(flow, packet, alerts);
+  current_ = {&flow, &packet};
   app->on_datagram(packet.to_server ? applayer::Direction::to_server : applayer::Direction::to_client, packet.payload,
                    *this);
   current_ = {};
 }
 
-void AppLayerInspector::on_flow_end(Flow& flow, const rules::Packet& packet,
-                                    std::vector<const rules::RuleInfo*>& alerts) {
+void AppLayerInspector::on_flow_end(Flow& flow, const rules::Packet& packet) {
   if (!flow.app) return;
-  with(flow, packet, alerts);
+  current_ = {&flow, &packet};
   flow.app->on_close(*this);
   current_ = {};
   flow.app.reset();  // frees the parser now, not when the flow object is reused
@@ -62,7 +62,9 @@ void AppLayerInspector::on_transaction(const applayer::Transaction& tx) {
   facts.src_port = to_server ? flow.client_port() : flow.server_port();
   facts.dst_port = to_server ? flow.server_port() : flow.client_port();
   facts.to_server = to_server;
-  matcher_->match(facts, tx, *current_.alerts);
+  matched_.clear();
+  matcher_->match(facts, tx, matched_);
+  for (const rules::RuleInfo* rule : matched_) fired_.push_back({rule, facts});
 }
 
 }  // namespace vigil::sensors

@@ -43,11 +43,12 @@ void PacketProcessor::inspect_held_stream(Flow& flow) {
     end_matches_.clear();
     streams_->flush(flow, *scanner_, to_server, packet, end_matches_);
     // After the client's held data, the app layer's open transactions (their own side decides).
-    if (!to_server) app_layer_->on_flow_end(flow, packet, end_matches_);
+    if (!to_server) app_layer_->on_flow_end(flow, packet);
     for (const rules::RuleInfo* rule : end_matches_) {
       emit_alert(*rule, packet);
       flow.alerted = true;
     }
+    emit_transaction_alerts(flow);
   }
 }
 
@@ -77,11 +78,19 @@ void PacketProcessor::process(int link_type, const RawPacket& raw) {
   matches_.clear();
   scanner_->scan(packet, matches_);
   streams_->inspect(flow, packet, *scanner_, matches_);
-  if (packet.proto == kProtoUdp) app_layer_->on_datagram(flow, packet, matches_);
+  if (packet.proto == kProtoUdp) app_layer_->on_datagram(flow, packet);
   for (const rules::RuleInfo* rule : matches_) {
     emit_alert(*rule, packet);
     flow.alerted = true;
   }
+  emit_transaction_alerts(flow);
+}
+
+void PacketProcessor::emit_transaction_alerts(Flow& flow) {
+  app_layer_->drain([&](const rules::RuleInfo& rule, const rules::Packet& side) {
+    emit_alert(rule, side);
+    flow.alerted = true;
+  });
 }
 
 void PacketProcessor::emit_alert(const rules::RuleInfo& rule, const rules::Packet& packet) {

@@ -53,7 +53,7 @@ void StreamInspector::on_stream_data(rules::StreamContext& detect, std::string_v
   if (app_layer_ != nullptr && flow_ != nullptr) {
     // The reassembler drops its history at a hole: no history past the stream's start is a gap.
     const bool gap = options_.history > 0 && history.empty() && history_offset > 0;
-    app_layer_->on_stream_data(*flow_, *packet_, data, gap, *alerts_);
+    app_layer_->on_stream_data(*flow_, *packet_, data, gap);
   }
 }
 

@@ -171,3 +171,48 @@ TEST_CASE("processor: alerts carry the rule, the packet's direction and payload"
   CHECK(flows[0].flow->alerted);
   CHECK(h.processor.stats().alerts == 1);
 }
+
+TEST_CASE("processor: an app-layer alert names its transaction's sender, not the packet that completed it",
+          "[sensors][processor][applayer]") {
+  // The server refuses the upload before its body ends (413): the request is delivered while a
+  // to_client packet is processed, or at the flow's end on a to_client pseudo packet. Either way
+  // the request's alert goes from the client to the server, as Suricata's does.
+  rules::RuleLoadReport report;
+  auto rule_set = rules::compile_rule_text(
+      "alert http any any -> any any (msg:\"upload\"; flow:to_server; http.method; content:\"POST\"; sid:7;)\n"
+      "alert http any any -> any any (msg:\"refused\"; flow:to_client; http.stat_code; content:\"413\"; sid:8;)\n",
+      "test.rules", rules::RuleVariables::suricata_defaults(), report);
+  REQUIRE(rule_set.has_value());
+  REQUIRE(report.loaded == 2);
+  const auto to_server = [](uint8_t flags, uint32_t seq, uint32_t ack, const std::string& payload = "") {
+    return ether(0x0800, ipv4(kProtoTcp, tcp(51000, 80, flags, text(payload), {}, seq, ack), kClient, kServer));
+  };
+  const auto to_client = [](uint8_t flags, uint32_t seq, uint32_t ack, const std::string& payload = "") {
+    return ether(0x0800, ipv4(kProtoTcp, tcp(80, 51000, flags, text(payload), {}, seq, ack), kServer, kClient));
+  };
+  const std::string request = "POST /upload HTTP/1.1\r\nHost: files.example\r\nContent-Length: 100000\r\n\r\nfirst";
+  const std::string reply = "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n";
+  Harness h(*rule_set);
+  h.feed(to_server(kSyn, 1000, 0), seconds(1));
+  h.feed(to_client(kSyn | kAck, 5000, 1001), seconds(1) + 10);
+  h.feed(to_server(kAck, 1001, 5001), seconds(1) + 20);
+  h.feed(to_server(kPsh | kAck, 1001, 5001, request), seconds(2));
+  h.feed(to_client(kPsh | kAck, 5001, 1001 + static_cast<uint32_t>(request.size()), reply), seconds(3));
+  h.feed(to_server(kAck, 1001 + static_cast<uint32_t>(request.size()), 5001 + static_cast<uint32_t>(reply.size())),
+         seconds(4));
+  h.processor.finish();
+
+  const auto alerts = h.sink.of_type(EventType::alert);
+  INFO(alerts.size() << " alerts");
+  int seen = 0;
+  for (const Event& a : alerts) {
+    REQUIRE(a.alert.has_value());
+    const bool request_side = a.alert->signature_id == 7;
+    CHECK(a.src_ip == ip(request_side ? kClient : kServer));
+    CHECK(a.dest_ip == ip(request_side ? kServer : kClient));
+    CHECK(a.src_port == (request_side ? 51000 : 80));
+    CHECK(a.dest_port == (request_side ? 80 : 51000));
+    seen |= request_side ? 1 : 2;
+  }
+  CHECK(seen == 3);  // both rules fired
+}

@@ -99,6 +99,8 @@ class PacketProcessor {
   bool reassemble(DecodeResult& result, rules::Packet& packet, uint32_t& packet_bytes);
   void maybe_emit_stats(Timestamp now);
   void emit_alert(const rules::RuleInfo& rule, const rules::Packet& packet);
+  // The app layer's alerts since the last call, each as its transaction's side (AppLayerInspector::drain).
+  void emit_transaction_alerts(Flow& flow);
   // A flow ends: the stream data it still holds behind a hole is inspected (FlowTable end hook).
   void inspect_held_stream(Flow& flow);
 
