@@ -273,6 +273,7 @@ constexpr Entry kVietnamese[] = {
     {"Rules", "Quy tắc"},
     {"Stored", "Đã lưu"},
     {"anomaly events", "sự kiện bất thường"},
+    {"app-layer records", "bản ghi tầng ứng dụng"},
     {"capture", "tệp ghi gói tin"},
     {"captures", "tệp ghi gói tin"},
     {"correlation rules", "quy tắc tương quan"},

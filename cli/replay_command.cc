@@ -30,6 +30,7 @@ struct ReplayOptions {
   std::string data_dir;
   std::string eve_path;
   std::string eve_types = "alert";
+  std::vector<std::string> app_events;  // http, dns, tls, ssh records
   std::string sensor = "replay";
   std::string zone = "offline";
   bool no_store = false;
@@ -86,6 +87,8 @@ int run_replay(const ReplayOptions& options) {
 
   auto eve_types = parse_eve_types(options.eve_types);
   if (!eve_types) return usage_error("--eve-types: " + eve_types.error().message);
+  auto app_records = sensors::parse_app_records(options.app_events);
+  if (!app_records) return usage_error("--app-events: " + app_records.error().message);
 
   auto loaded = load_detection_rules(options.rule_paths, options.correlation_paths, std::cerr);
   if (!loaded) return usage_error(loaded.error().message);
@@ -143,6 +146,7 @@ int run_replay(const ReplayOptions& options) {
     sensors::ProcessorOptions processing;
     processing.flows.midstream = options.midstream;
     processing.flows.async_oneside = options.async_oneside;
+    processing.app_records = *app_records;
     processing.stats_interval = static_cast<Duration>(options.stats_interval * 1e6);
     sensors::WorkerPool pool({options.sensor, options.zone}, loaded->signatures, pipeline, processing, pool_options);
     sensors::RawPacket raw;
@@ -197,7 +201,8 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       "  vigil replay samples/sample.pcap\n"
       "  vigil replay --rules my.rules --eve - --no-store capture.pcapng | jq .alert.signature\n"
       "  vigil replay --data-dir /var/lib/vigil --zone datacenter day1.pcap day2.pcap\n"
-      "  vigil replay --workers 2 --no-store --rules et-open/ -- big.pcap\n\n"
+      "  vigil replay --workers 2 --no-store --rules et-open/ -- big.pcap\n"
+      "  vigil replay --app-events dns,tls --eve - --eve-types dns,tls --no-store capture.pcap\n\n"
       "Without --rules and --correlation the defaults in " + default_config_dir() + " are used.\n"
       "Exit codes: 0 done, 1 a capture could not be read whole or storing failed, 2 bad usage or rules,\n"
       "130 interrupted (what was read is stored).");
@@ -208,8 +213,13 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--data-dir", options->data_dir, "Where events and incidents are stored ($VIGIL_DATA_DIR)")
       ->capture_default_str();
   cmd->add_option("--eve", options->eve_path, "Write EVE JSON lines to FILE, or - for stdout (the summary then goes to stderr)");
-  cmd->add_option("--eve-types", options->eve_types, "Event types written as EVE: alert,flow,anomaly,stats")
+  cmd->add_option("--eve-types", options->eve_types,
+                  "Event types written as EVE: alert,flow,anomaly,stats,http,dns,tls,ssh")
       ->capture_default_str();
+  cmd->add_option("--app-events", options->app_events,
+                  "App-layer protocols whose every transaction becomes an event of its own, stored and "
+                  "correlated (http,dns,tls,ssh); alerts carry their transaction's context either way")
+      ->delimiter(',');
   cmd->add_option("--sensor", options->sensor, "Sensor name carried by every event")->capture_default_str();
   cmd->add_option("--zone", options->zone, "Network zone carried by every event (wan, datacenter, ...)")
       ->capture_default_str();

@@ -86,7 +86,21 @@ void print_replay_summary(std::ostream& out, const ReplayTotals& totals, const L
   out << tr("Events") << ": " << with_thousands(count_of(EventType::alert)) << " " << tr("alerts") << ", "
       << with_thousands(count_of(EventType::flow)) << " " << tr("flows") << ", "
       << with_thousands(count_of(EventType::anomaly)) << " " << tr("anomaly events") << " ("
-      << with_thousands(totals.anomalies) << " " << tr("decode anomalies counted") << ")\n";
+      << with_thousands(totals.anomalies) << " " << tr("decode anomalies counted") << ")";
+  // Only asked for with --app-events; the line stays as it was without them.
+  const uint64_t records = count_of(EventType::http) + count_of(EventType::dns) + count_of(EventType::tls) +
+                           count_of(EventType::ssh);
+  if (records > 0) {
+    out << ", " << with_thousands(records) << " " << tr("app-layer records") << " (";
+    const char* separator = "";
+    for (EventType type : {EventType::http, EventType::dns, EventType::tls, EventType::ssh}) {
+      if (count_of(type) == 0) continue;
+      out << separator << to_string(type) << " " << with_thousands(count_of(type));
+      separator = ", ";
+    }
+    out << ")";
+  }
+  out << "\n";
   print_counters(out, totals);
 
   std::vector<std::pair<uint32_t, SignatureCount>> signatures(pipeline.alerts_by_sid().begin(),

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "vigil/core/ip.h"
+#include "vigil/sensors/packet_processor.h"
 
 #include <fstream>
 #include <set>
@@ -88,17 +89,26 @@ class Reader {
   }
 
   void paths(const YAML::Node& map, const std::string& parent, const char* key, std::vector<std::string>& out) {
+    words(map, parent, key, out, "path");
+  }
+  void names(const YAML::Node& map, const std::string& parent, const char* key, std::vector<std::string>& out) {
+    words(map, parent, key, out, "name");
+  }
+
+  // One non-empty scalar, or a list of them; `what` names one in the messages.
+  void words(const YAML::Node& map, const std::string& parent, const char* key, std::vector<std::string>& out,
+             const std::string& what) {
     const YAML::Node node = map[key];
     if (!node.IsDefined() || node.IsNull()) return;
     if (node.IsScalar()) {
       out = {node.Scalar()};
       return;
     }
-    if (!node.IsSequence()) return issue(node, join(parent, key), "must be a path or a list of paths");
+    if (!node.IsSequence()) return issue(node, join(parent, key), "must be a " + what + " or a list of " + what + "s");
     out.clear();
     for (size_t i = 0; i < node.size(); ++i) {
       if (!node[i].IsScalar() || node[i].Scalar().empty()) {
-        issue(node[i], join(parent, key) + "[" + std::to_string(i) + "]", "must be a path");
+        issue(node[i], join(parent, key) + "[" + std::to_string(i) + "]", "must be a " + what);
         continue;
       }
       out.push_back(node[i].Scalar());
@@ -145,7 +155,7 @@ void read_sensors(Reader& r, const YAML::Node& node, DaemonConfig& config) {
     const YAML::Node s = node[i];
     const std::string field = "sensors[" + std::to_string(i) + "]";
     if (!r.check_map(s, field, {"name", "zone", "interface", "snaplen", "buffer_mb", "bpf", "promiscuous", "workers",
-                                 "midstream", "async_oneside"})) {
+                                 "midstream", "async_oneside", "app_events"})) {
       continue;
     }
     SensorConfig sensor;
@@ -159,6 +169,10 @@ void read_sensors(Reader& r, const YAML::Node& node, DaemonConfig& config) {
     r.boolean(s, field, "midstream", sensor.midstream);
     r.boolean(s, field, "async_oneside", sensor.async_oneside);
     r.number(s, field, "workers", sensor.workers, 1, 256);
+    r.names(s, field, "app_events", sensor.app_events);
+    if (auto parsed = sensors::parse_app_records(sensor.app_events); !parsed) {
+      r.issue(s["app_events"], field + ".app_events", parsed.error().message);
+    }
     if (!s["name"].IsDefined()) r.issue(s, field + ".name", "is required");
     if (!s["interface"].IsDefined()) r.issue(s, field + ".interface", "is required");
     if (sensor.zone.empty()) sensor.zone = "default";

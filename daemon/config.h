@@ -33,6 +33,7 @@ struct SensorConfig {
   size_t workers = 1;  // worker threads (WorkerPool); each flow is handled by one of them
   bool midstream = false;      // Suricata's stream.midstream: a TCP flow without handshake is established
   bool async_oneside = false;  // Suricata's stream.async-oneside: one direction of each flow on this link
+  std::vector<std::string> app_events;  // "http", "dns", "tls", "ssh": each transaction becomes an event
 };
 
 // Who gets which role on the Unix socket: a uid, or a gid (primary group of the caller).

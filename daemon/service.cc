@@ -57,6 +57,9 @@ class SensorThread {
     options.capture.bpf_filter = config.bpf;
     options.processing.flows.midstream = config.midstream;
     options.processing.flows.async_oneside = config.async_oneside;
+    if (auto records = sensors::parse_app_records(config.app_events)) {  // checked when the config was read
+      options.processing.app_records = *records;
+    }
     options.workers = config.workers;
     auto sensor = sensors::LiveSensor::open(t->io_, options, std::move(rules), sink, clock);
     if (!sensor) return fail(sensor.error().with_context("sensor " + config.name));

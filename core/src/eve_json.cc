@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 
@@ -13,6 +14,10 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 bool has_ports(uint8_t proto) { return proto == kProtoTcp || proto == kProtoUdp || proto == 132; }
+
+// The app-layer protocols whose EVE object an event may carry: its key must never be one of the
+// event's own fields.
+bool is_app_layer_key(std::string_view key) { return key == "http" || key == "dns" || key == "tls" || key == "ssh"; }
 
 // Suricata nests stats counters by their dotted names ("decoder.pkts" -> {"decoder": {"pkts": N}}).
 void put_nested(Json& root, const std::string& dotted, uint64_t value) {
@@ -66,6 +71,15 @@ T get_or(const Json& j, const char* key, T fallback) {
   } else {
     return it->get<T>();
   }
+}
+
+// An app record's object sits under its event type's name; an alert's under its `app_proto`.
+std::optional<AppLayerInfo> app_layer_of(const Json& j, EventType type) {
+  std::string proto = type == EventType::alert ? get_or<std::string>(j, "app_proto", "") : std::string(to_string(type));
+  if (!is_app_layer_key(proto)) return std::nullopt;
+  const auto it = j.find(proto);
+  if (it == j.end() || !it->is_object()) return std::nullopt;
+  return AppLayerInfo{std::move(proto), it->dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 
 Result<IpAddress> get_ip(const Json& j, const char* key) {
@@ -156,6 +170,7 @@ Result<Event> event_from_json_unchecked(std::string_view text) {
     flatten(*it, "", stats.counters);
     event.stats = std::move(stats);
   }
+  event.app = app_layer_of(j, event.type);
   return event;
 }
 
@@ -257,6 +272,15 @@ std::string to_eve_json(const Event& event) {
                       {"signature_id", a.signature_id}, {"rev", a.rev},
                       {"signature", a.signature}, {"category", a.category},
                       {"severity", a.severity}};
+  }
+  if (event.app && is_app_layer_key(event.app->proto)) {
+    // Written by this codec or checked by it on the way in; a record that still fails to parse
+    // (a damaged store) loses its app context, not the event.
+    Json object = Json::parse(event.app->json, nullptr, false);
+    if (object.is_object()) {
+      j[event.app->proto] = std::move(object);
+      if (event.type == EventType::alert) j["app_proto"] = event.app->proto;
+    }
   }
   if (event.flow) {
     const FlowInfo& f = *event.flow;

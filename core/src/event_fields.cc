@@ -1,5 +1,7 @@
 #include "vigil/core/event_fields.h"
 
+#include <nlohmann/json.hpp>
+
 namespace vigil {
 
 namespace {
@@ -34,6 +36,25 @@ std::optional<FieldValue> flow_field(const FlowInfo& f, std::string_view name) {
   return std::nullopt;
 }
 
+// "hostname", "ja3.hash": a scalar inside the app-layer object, found by its dotted path.
+std::optional<FieldValue> app_field(const AppLayerInfo& app, std::string_view path) {
+  const nlohmann::json object = nlohmann::json::parse(app.json, nullptr, false);
+  const nlohmann::json* node = &object;
+  for (size_t start = 0;;) {
+    const size_t dot = path.find('.', start);
+    if (!node->is_object()) return std::nullopt;
+    const auto it = node->find(std::string(path.substr(start, dot - start)));
+    if (it == node->end()) return std::nullopt;
+    node = &*it;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (node->is_string()) return text_value(node->get<std::string>());
+  if (node->is_number()) return number_value(node->get<double>(), node->dump());
+  if (node->is_boolean()) return text_value(node->get<bool>() ? "true" : "false");
+  return std::nullopt;  // an object or list: not one value
+}
+
 }  // namespace
 
 std::optional<FieldValue> event_field(const Event& event, std::string_view name) {
@@ -47,6 +68,7 @@ std::optional<FieldValue> event_field(const Event& event, std::string_view name)
   if (name == "sensor") return text_value(event.sensor);
   if (name == "zone") return text_value(event.zone);
   if (name == "incident_id") return text_value(event.incident_id);
+  if (name == "app_proto") return event.app ? std::optional(text_value(event.app->proto)) : std::nullopt;
   if (name == "timestamp") return number_value(static_cast<double>(event.timestamp), format_timestamp(event.timestamp));
 
   const auto dot = name.find('.');
@@ -59,6 +81,7 @@ std::optional<FieldValue> event_field(const Event& event, std::string_view name)
     if (field == "type") return text_value(event.anomaly->type);
     if (field == "event") return text_value(event.anomaly->event);
   }
+  if (event.app && group == event.app->proto) return app_field(*event.app, field);
   return std::nullopt;
 }
 

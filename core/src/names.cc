@@ -13,8 +13,14 @@ namespace {
 template <typename Enum, size_t N>
 using NameTable = std::array<std::pair<Enum, std::string_view>, N>;
 
-constexpr NameTable<EventType, 4> kEventTypes{{
-    {EventType::alert, "alert"}, {EventType::flow, "flow"}, {EventType::anomaly, "anomaly"}, {EventType::stats, "stats"}}};
+constexpr NameTable<EventType, 8> kEventTypes{{{EventType::alert, "alert"},
+                                               {EventType::flow, "flow"},
+                                               {EventType::anomaly, "anomaly"},
+                                               {EventType::stats, "stats"},
+                                               {EventType::http, "http"},
+                                               {EventType::dns, "dns"},
+                                               {EventType::tls, "tls"},
+                                               {EventType::ssh, "ssh"}}};
 constexpr NameTable<Severity, 4> kSeverities{{
     {Severity::low, "low"}, {Severity::medium, "medium"}, {Severity::high, "high"}, {Severity::critical, "critical"}}};
 constexpr NameTable<IncidentState, 6> kStates{{{IncidentState::new_, "new"},

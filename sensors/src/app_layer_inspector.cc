@@ -50,9 +50,8 @@ void AppLayerInspector::on_flow_end(Flow& flow, const rules::Packet& packet) {
   flow.app.reset();  // frees the parser now, not when the flow object is reused
 }
 
-void AppLayerInspector::on_transaction(const applayer::Transaction& tx) {
-  if (!matcher_ || current_.flow == nullptr) return;
-  // The rules see the transaction's side: its sender as the source, whichever packet completed it.
+rules::Packet AppLayerInspector::side_of(const applayer::Transaction& tx) const {
+  // The transaction's side: its sender as the source, whichever packet completed it.
   const Flow& flow = *current_.flow;
   const bool to_server = tx.direction == applayer::Direction::to_server;
   rules::Packet facts = *current_.packet;
@@ -62,9 +61,40 @@ void AppLayerInspector::on_transaction(const applayer::Transaction& tx) {
   facts.src_port = to_server ? flow.client_port() : flow.server_port();
   facts.dst_port = to_server ? flow.server_port() : flow.client_port();
   facts.to_server = to_server;
+  return facts;
+}
+
+namespace {
+
+// The protocol's object out of the transaction's {"http": {...}}; built only when something needs it.
+AppLayerInfo app_info_of(const applayer::Transaction& tx) {
+  const std::string proto(applayer::app_proto_name(tx.proto));
+  const nlohmann::json eve = tx.eve();
+  const auto it = eve.find(proto);
+  const nlohmann::json& object = it != eve.end() && it->is_object() ? *it : nlohmann::json::object();
+  return {proto, object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
+}  // namespace
+
+void AppLayerInspector::on_transaction(const applayer::Transaction& tx) {
+  if (current_.flow == nullptr) return;
+  const rules::Packet facts = side_of(tx);
   matched_.clear();
-  matcher_->match(facts, tx, matched_);
-  for (const rules::RuleInfo* rule : matched_) fired_.push_back({rule, facts});
+  if (matcher_) matcher_->match(facts, tx, matched_);
+  const bool record = records_.test(static_cast<size_t>(tx.proto));
+  if (matched_.empty() && !record) return;
+  const AppLayerInfo app = app_info_of(tx);
+  for (const rules::RuleInfo* rule : matched_) outputs_.push_back({rule, facts, app, {}});
+  if (record) outputs_.push_back({nullptr, facts, app, {}});
+}
+
+void AppLayerInspector::on_anomaly(applayer::AppProto /*proto*/, std::string_view event) {
+  // The parsers name their events with the protocol ("dns.malformed_data").
+  if (current_.packet == nullptr) return;
+  rules::Packet packet = *current_.packet;
+  packet.payload = {};
+  outputs_.push_back({nullptr, packet, {}, std::string(event)});
 }
 
 }  // namespace vigil::sensors

@@ -19,6 +19,7 @@ PacketProcessor::PacketProcessor(SensorIdentity identity, std::shared_ptr<const 
       flows_(sink, identity_, options.flows),
       defrag_(options.defrag) {
   streams_->set_app_layer(app_layer_.get());
+  app_layer_->set_records(options_.app_records);
   set_rules(std::move(rules));
   flows_.set_end_hook([this](Flow& flow) { inspect_held_stream(flow); });
 }
@@ -48,7 +49,7 @@ void PacketProcessor::inspect_held_stream(Flow& flow) {
       emit_alert(*rule, packet);
       flow.alerted = true;
     }
-    emit_transaction_alerts(flow);
+    emit_app_layer_events(flow);
   }
 }
 
@@ -83,23 +84,34 @@ void PacketProcessor::process(int link_type, const RawPacket& raw) {
     emit_alert(*rule, packet);
     flow.alerted = true;
   }
-  emit_transaction_alerts(flow);
+  emit_app_layer_events(flow);
 }
 
-void PacketProcessor::emit_transaction_alerts(Flow& flow) {
-  app_layer_->drain([&](const rules::RuleInfo& rule, const rules::Packet& side) {
-    emit_alert(rule, side);
-    flow.alerted = true;
-  });
+void PacketProcessor::emit_app_layer_events(Flow& flow) {
+  app_layer_->drain(
+      [&](const rules::RuleInfo& rule, const rules::Packet& side, const AppLayerInfo& app) {
+        emit_alert(rule, side, &app);
+        flow.alerted = true;
+      },
+      [&](const rules::Packet& side, const AppLayerInfo& app) { emit_app_record(side, app); },
+      [&](std::string_view event, const rules::Packet& packet) { emit_anomaly(event, packet, "applayer"); });
 }
 
-void PacketProcessor::emit_alert(const rules::RuleInfo& rule, const rules::Packet& packet) {
-  ++alerts_;
+void PacketProcessor::emit_app_record(const rules::Packet& side, const AppLayerInfo& app) {
+  auto type = parse_event_type(app.proto);
+  if (!type) return;  // a protocol without a record type (ftp, smtp) is never asked for
+  ++app_records_;
+  Event event = addressed_event(*type, side);
+  event.app = app;
+  sink_.consume(std::move(event));
+}
+
+Event PacketProcessor::addressed_event(EventType type, const rules::Packet& packet) const {
   Event event;
-  event.type = EventType::alert;
+  event.type = type;
   event.timestamp = packet.timestamp;
   event.flow_id = packet.flow_id;
-  // Alerts name the packet's own direction, as Suricata's do; flow events name client -> server.
+  // Events name the packet's own direction, as Suricata's alerts do; flow events name client -> server.
   event.src_ip = packet.src;
   event.dest_ip = packet.dst;
   event.src_port = packet.src_port;
@@ -107,7 +119,14 @@ void PacketProcessor::emit_alert(const rules::RuleInfo& rule, const rules::Packe
   event.proto = packet.proto;
   event.sensor = identity_.name;
   event.zone = identity_.zone;
+  return event;
+}
+
+void PacketProcessor::emit_alert(const rules::RuleInfo& rule, const rules::Packet& packet, const AppLayerInfo* app) {
+  ++alerts_;
+  Event event = addressed_event(EventType::alert, packet);
   event.payload.assign(packet.payload);
+  if (app != nullptr) event.app = *app;
   AlertInfo alert;
   alert.action = "allowed";
   alert.gid = rule.gid;
@@ -120,7 +139,7 @@ void PacketProcessor::emit_alert(const rules::RuleInfo& rule, const rules::Packe
   sink_.consume(std::move(event));
 }
 
-void PacketProcessor::emit_anomaly(std::string_view kind, const rules::Packet& packet) {
+void PacketProcessor::emit_anomaly(std::string_view kind, const rules::Packet& packet, std::string_view type) {
   auto it = anomaly_events_by_kind_.find(kind);
   if (it == anomaly_events_by_kind_.end()) it = anomaly_events_by_kind_.emplace(std::string(kind), 0).first;
   if (it->second >= options_.anomaly_events_per_kind) {
@@ -141,7 +160,7 @@ void PacketProcessor::emit_anomaly(std::string_view kind, const rules::Packet& p
   }
   event.sensor = identity_.name;
   event.zone = identity_.zone;
-  event.anomaly = AnomalyInfo{"decode", std::string(kind)};
+  event.anomaly = AnomalyInfo{std::string(type), std::string(kind)};
   sink_.consume(std::move(event));
 }
 
@@ -159,6 +178,7 @@ SensorStats PacketProcessor::stats() const {
   stats.app_layer = app_layer_->stats();
   stats.drops = drops_;
   stats.alerts = alerts_;
+  stats.app_records = app_records_;
   stats.anomaly_events = anomaly_events_;
   stats.anomaly_events_suppressed = anomaly_events_suppressed_;
   return stats;
@@ -217,6 +237,7 @@ std::vector<std::pair<std::string, uint64_t>> PacketProcessor::counters() const 
       {"flow.tcp_reused", s.flows.tcp_reused},
       {"flow.active", s.flows.active},
       {"detect.alert", s.alerts},
+      {"app_layer.records", s.app_records},
       {"anomaly.events", s.anomaly_events},
       {"anomaly.events_suppressed", s.anomaly_events_suppressed},
   };

@@ -1,4 +1,4 @@
-// PacketProcessor's `stats` events and idle time: on packet time for replay
+// PacketProcessor's `stats` events and idle time, the counters' arithmetic and option names: on packet time for replay
 // (ProcessorOptions::stats_interval), on demand for live sensors, which run a wall-time timer.
 #include "vigil/core/event.h"
 #include "vigil/sensors/packet_processor.h"
@@ -6,6 +6,18 @@
 #include <utility>
 
 namespace vigil::sensors {
+
+Result<std::bitset<applayer::kAppProtoCount>> parse_app_records(const std::vector<std::string>& names) {
+  std::bitset<applayer::kAppProtoCount> protocols;
+  for (const std::string& name : names) {
+    const applayer::AppProto proto = applayer::app_proto_by_name(name);
+    if (name != applayer::app_proto_name(proto) || !parse_event_type(name)) {
+      return fail(ErrorCode::invalid_argument, "unknown app-layer event type '" + name + "' (http, dns, tls, ssh)");
+    }
+    protocols.set(static_cast<size_t>(proto));
+  }
+  return protocols;
+}
 
 void add_stats(SensorStats& total, const SensorStats& part) {
   total.packets += part.packets;
@@ -65,6 +77,7 @@ void add_stats(SensorStats& total, const SensorStats& part) {
   total.drops.interface += part.drops.interface;
   total.drops.queue += part.drops.queue;
   total.alerts += part.alerts;
+  total.app_records += part.app_records;
   total.anomaly_events += part.anomaly_events;
   total.anomaly_events_suppressed += part.anomaly_events_suppressed;
 }

@@ -13,6 +13,7 @@ constexpr uint64_t kHasFlow = 32;
 constexpr uint64_t kHasAnomaly = 64;
 constexpr uint64_t kHasStats = 128;
 constexpr uint64_t kFlowAlerted = 256;
+constexpr uint64_t kHasApp = 512;  // added with app-layer events: older records never set it
 
 // Times inside a record are stored as zigzag varints relative to nothing: they are rare (flow
 // start/end) and usually close to the key's time, but a plain zigzag keeps the codec obvious.
@@ -93,6 +94,7 @@ void encode_event_body(const Event& event, std::string& out) {
   if (event.flow) flags |= kHasFlow | (event.flow->alerted ? kFlowAlerted : 0);
   if (event.anomaly) flags |= kHasAnomaly;
   if (event.stats) flags |= kHasStats;
+  if (event.app) flags |= kHasApp;
   put_varint(out, flags);
   put_varint(out, event.flow_id);
   if (event.src_ip) put_ip(out, *event.src_ip);
@@ -135,6 +137,10 @@ void encode_event_body(const Event& event, std::string& out) {
       put_string(out, name);
       put_varint(out, value);
     }
+  }
+  if (event.app) {
+    put_string(out, event.app->proto);
+    put_string(out, event.app->json);
   }
 }
 
@@ -208,6 +214,11 @@ Result<void> decode_event_body(std::string_view body, Event& event) {
       stats.counters.emplace_back(std::move(name), value);
     }
     event.stats = std::move(stats);
+  }
+  if (flags & kHasApp) {
+    AppLayerInfo app;
+    if (!in.string(app.proto) || !in.string(app.json)) return bad("app layer");
+    event.app = std::move(app);
   }
   if (!in.done()) return bad("trailing bytes");
   return ok();

@@ -39,8 +39,7 @@ Result<RetentionReport> RocksStore::apply_retention(const RetentionPolicy& polic
   rocksdb::WriteBatch batch;
   rocksdb::Status status;
   for (auto type : schema::kEventTypes) {
-    const bool flow_class = type == EventType::flow || type == EventType::stats;
-    const Timestamp until = flow_class ? report.flow_cutoff : report.alert_cutoff;
+    const Timestamp until = schema::is_flow_class(type) ? report.flow_cutoff : report.alert_cutoff;
     const std::string cls(1, schema::event_class(type));
     if (status.ok()) status = batch.DeleteRange(cf[kEvents], cls, cls + schema::event_ref_key(until, 0));
     // Cutoffs are midnights, so the index's day partitions before the cutoff's day hold exactly

@@ -66,9 +66,15 @@ char event_class(EventType type) {
     case EventType::flow: return 'f';
     case EventType::anomaly: return 'n';
     case EventType::stats: return 's';
+    case EventType::http: return 'h';
+    case EventType::dns: return 'd';
+    case EventType::tls: return 't';
+    case EventType::ssh: return 'c';
   }
   return '?';
 }
+
+bool is_flow_class(EventType type) { return type != EventType::alert && type != EventType::anomaly; }
 
 std::string event_key(EventType type, Timestamp timestamp, uint64_t seq) {
   std::string key(1, event_class(type));

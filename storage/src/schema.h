@@ -49,9 +49,13 @@ std::optional<EventRef> parse_event_ref_key(std::string_view key);
 // events CF key: class byte ‖ event ref key. One class per retention range, so dropping old flows
 // is one DeleteRange that leaves alerts alone.
 inline constexpr size_t kEventKeySize = 1 + kEventRefSize;
-char event_class(EventType type);  // 'a' alert, 'f' flow, 'n' anomaly, 's' stats
-inline constexpr std::array<EventType, 4> kEventTypes = {EventType::alert, EventType::flow, EventType::anomaly,
-                                                         EventType::stats};
+// 'a' alert, 'f' flow, 'n' anomaly, 's' stats; app-layer records: 'h' http, 'd' dns, 't' tls, 'c' ssh.
+char event_class(EventType type);
+inline constexpr std::array<EventType, 8> kEventTypes = {EventType::alert, EventType::flow, EventType::anomaly,
+                                                         EventType::stats, EventType::http, EventType::dns,
+                                                         EventType::tls,   EventType::ssh};
+// Kept as long as flows (retention flow_days): records of traffic, not of detections.
+bool is_flow_class(EventType type);
 std::string event_key(EventType type, Timestamp timestamp, uint64_t seq);
 
 // Day number (floor of µs / day) of a time; index entries of events are partitioned by it.

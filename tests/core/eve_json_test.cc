@@ -191,3 +191,63 @@ TEST_CASE("base64 round trip and rejects garbage", "[core][eve]") {
   CHECK_FALSE(base64_decode("TWF"));
   CHECK_FALSE(base64_decode("TW=u"));
 }
+
+TEST_CASE("app-layer context: an alert's object and app_proto, a record's object under its type", "[core][eve]") {
+  Event alert = sample_alert();
+  alert.app = AppLayerInfo{"http", R"({"hostname":"portal.example.gov.vn","url":"/a?b=1","status":403,"ja3":{"hash":"x"}})"};
+  const std::string json = to_eve_json(alert);
+  CHECK(json.find(R"("http":{"hostname":"portal.example.gov.vn","url":"/a?b=1","status":403,"ja3":{"hash":"x"}},"app_proto":"http")") !=
+        std::string::npos);
+  auto back = event_from_json(json);
+  REQUIRE(back);
+  REQUIRE(back->app);
+  CHECK(back->app->proto == "http");
+  CHECK(to_eve_json(*back) == json);
+
+  CHECK(event_field(alert, "app_proto")->text == "http");
+  CHECK(event_field(alert, "http.hostname")->text == "portal.example.gov.vn");
+  CHECK(event_field(alert, "http.status")->number == 403);
+  CHECK(event_field(alert, "http.ja3.hash")->text == "x");
+  CHECK_FALSE(event_field(alert, "http.ja3"));            // an object is not one value
+  CHECK_FALSE(event_field(alert, "http.hostname.more"));  // nothing below a value
+  CHECK_FALSE(event_field(alert, "http.missing"));
+  CHECK_FALSE(event_field(alert, "dns.rrname"));          // another protocol's field
+  CHECK_FALSE(event_field(sample_alert(), "app_proto"));
+
+  Event dns;
+  dns.type = EventType::dns;
+  dns.timestamp = 5;
+  dns.proto = kProtoUdp;
+  dns.app = AppLayerInfo{"dns", R"({"type":"query","id":7,"rrname":"mail.example.vn","rrtype":"MX"})"};
+  const std::string record = to_eve_json(dns);
+  CHECK(record.find(R"("event_type":"dns")") != std::string::npos);
+  CHECK(record.find(R"("dns":{"type":"query","id":7,"rrname":"mail.example.vn","rrtype":"MX"})") != std::string::npos);
+  CHECK(record.find("app_proto") == std::string::npos);
+  auto dns_back = event_from_json(record);
+  REQUIRE(dns_back);
+  CHECK(dns_back->type == EventType::dns);
+  CHECK(to_eve_json(*dns_back) == record);
+  CHECK(event_field(*dns_back, "dns.rrname")->text == "mail.example.vn");
+}
+
+TEST_CASE("app-layer context from outside never replaces an event's own fields", "[core][eve]") {
+  // A sensor-link peer or an EVE file names the object: only http, dns, tls, ssh are taken.
+  auto odd = event_from_json(
+      R"({"timestamp":"2026-03-02T01:00:00.000000+0000","event_type":"alert","app_proto":"flow","flow":{"state":"new"}})");
+  REQUIRE(odd);
+  CHECK_FALSE(odd->app);
+  auto not_object = event_from_json(
+      R"({"timestamp":"2026-03-02T01:00:00.000000+0000","event_type":"tls","tls":"www.example.vn"})");
+  REQUIRE(not_object);
+  CHECK_FALSE(not_object->app);
+  // Suricata's app_proto without an object (e.g. "failed") is not app context either.
+  auto failed = event_from_json(R"({"timestamp":"2026-03-02T01:00:00.000000+0000","event_type":"alert","app_proto":"failed"})");
+  REQUIRE(failed);
+  CHECK_FALSE(failed->app);
+  // Stored text that is no longer JSON (a damaged record) loses the context, not the event.
+  Event damaged = sample_alert();
+  damaged.app = AppLayerInfo{"tls", "{not json"};
+  const std::string json = to_eve_json(damaged);
+  CHECK(json.find("\"tls\"") == std::string::npos);
+  CHECK(event_from_json(json).has_value());
+}

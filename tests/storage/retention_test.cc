@@ -1,9 +1,10 @@
 // Retention as an operator relies on it: each class keeps exactly its days (cutoffs at UTC
 // midnight), index entries go with their events, open incidents stay, the audit chain loses
-// only its expired prefix and still verifies.
+// only its expired prefix and still verifies; app-layer records go with the flows.
 #include <catch2/catch.hpp>
 
 #include "storage/store_fixtures.h"
+#include "vigil/core/eve_json.h"
 #include "vigil/storage/rocks_store.h"
 
 namespace vigil::storage {
@@ -128,6 +129,50 @@ TEST_CASE("a retention shorter than the legal floor is refused and deletes nothi
   CHECK(report.error().code == ErrorCode::invalid_argument);
   CHECK(report.error().message == "retention of audit is 30 days; security logs must be kept at least 90 days");
   CHECK(all(*store) == std::vector<uint64_t>{1});
+}
+
+}  // namespace
+}  // namespace vigil::storage
+
+namespace vigil::storage {
+namespace {
+
+TEST_CASE("app-layer records are stored with their context and kept as long as flows", "[storage]") {
+  TempDir tmp;
+  auto store = testing::open_store(tmp.sub());
+  const Timestamp flow_cutoff = kMidnight - 90 * kDay;
+  Event old_dns = testing::flow_event(flow_cutoff - 1, 1);
+  old_dns.type = EventType::dns;
+  old_dns.flow.reset();
+  old_dns.app = AppLayerInfo{"dns", R"({"type":"query","id":1,"rrname":"old.example.vn","rrtype":"A"})"};
+  Event dns = old_dns;
+  dns.timestamp = flow_cutoff;
+  dns.seq = 2;
+  dns.app->json = R"({"type":"query","id":2,"rrname":"mail.example.vn","rrtype":"MX"})";
+  Event alert = testing::alert_event(flow_cutoff - 1, 3);  // alerts outlive flows, context included
+  alert.app = AppLayerInfo{"http", R"({"hostname":"portal.example.gov.vn","url":"/login"})"};
+  REQUIRE(store->append(std::vector<Event>{old_dns, dns, alert}));
+  REQUIRE(store->apply_retention(RetentionPolicy{}, kNow));
+
+  EventQuery by_type;
+  by_type.type = EventType::dns;
+  by_type.limit = 10;
+  auto records = store->query(by_type);
+  REQUIRE(records);
+  REQUIRE(records->size() == 1);
+  CHECK(records->at(0).seq == 2);
+  REQUIRE(records->at(0).app);
+  CHECK(records->at(0).app->json == dns.app->json);
+  CHECK(to_eve_json(records->at(0)) == to_eve_json(dns));
+
+  EventQuery alerts;
+  alerts.type = EventType::alert;
+  auto kept = store->query(alerts);
+  REQUIRE(kept);
+  REQUIRE(kept->size() == 1);
+  REQUIRE(kept->at(0).app);
+  CHECK(kept->at(0).app->proto == "http");
+  CHECK(to_eve_json(kept->at(0)) == to_eve_json(alert));
 }
 
 }  // namespace

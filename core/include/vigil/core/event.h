@@ -15,7 +15,9 @@
 
 namespace vigil {
 
-enum class EventType : uint8_t { alert, flow, anomaly, stats };
+// http, dns, tls, ssh: one app-layer transaction (a request, a response, a DNS message, a TLS
+// handshake's facts, an SSH banner), as Suricata's protocol records; emitted when configured.
+enum class EventType : uint8_t { alert, flow, anomaly, stats, http, dns, tls, ssh };
 
 std::string_view to_string(EventType type);
 Result<EventType> parse_event_type(std::string_view text);
@@ -57,6 +59,14 @@ struct AnomalyInfo {
   std::string event;  // e.g. "ipv4.trunc_pkt"
 };
 
+// The app-layer context of an alert, or the body of an http/dns/tls/ssh record: the protocol's
+// EVE object as Suricata writes it ({"hostname": ..., "url": ...} under "http"). Kept as JSON text:
+// the fields differ per protocol and are read by name (event_field "http.hostname"), never by code.
+struct AppLayerInfo {
+  std::string proto;  // "http", "dns", "tls", "ssh": the EVE key and `app_proto`
+  std::string json;   // the object under that key, compact JSON
+};
+
 struct StatsInfo {
   std::vector<std::pair<std::string, uint64_t>> counters;  // dotted names, e.g. "decoder.pkts"
 };
@@ -88,6 +98,7 @@ struct Event {
   std::optional<FlowInfo> flow;
   std::optional<AnomalyInfo> anomaly;
   std::optional<StatsInfo> stats;
+  std::optional<AppLayerInfo> app;
 
   EventRef ref() const { return {timestamp, seq}; }
 };

@@ -1,5 +1,5 @@
 // Event fields by their EVE name ("src_ip", "dest_port", "alert.signature_id", "flow.bytes_toserver",
-// "event_type", ...), so correlation filters and group_by work over any field without a switch
+// "event_type", "app_proto", "http.hostname", "tls.ja3.hash", ...), so correlation filters and group_by work over any field without a switch
 // per caller. Thread contract: pure functions.
 #pragma once
 

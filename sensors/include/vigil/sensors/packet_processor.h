@@ -4,6 +4,7 @@
 // Thread contract: one thread; the RuleSet it holds may be shared with other workers.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -33,12 +34,19 @@ struct ProcessorOptions {
   uint64_t anomaly_events_per_kind = 10;
   DefragOptions defrag;
   StreamOptions stream;  // TCP reassembly and stream detection (depth, memory)
+  // The app-layer protocols whose every transaction becomes an event of its own (http, dns, tls,
+  // ssh records for correlation and EVE); bit = applayer::AppProto. None by default: the app layer
+  // then runs only for rule sets with app-layer buffer rules.
+  std::bitset<applayer::kAppProtoCount> app_records;
   // Alerts of rules with thresholds are emitted unfiltered; a WorkerPool filters the merged ones.
   bool defer_thresholds = false;
   // A `stats` event each time packet time moves on this much (replay); 0: none. Live sensors
   // emit on wall time instead (LiveSensor calls emit_stats()).
   Duration stats_interval = 0;
 };
+
+// "http", "dns", "tls", "ssh" -> ProcessorOptions::app_records; names anything else in the error.
+Result<std::bitset<applayer::kAppProtoCount>> parse_app_records(const std::vector<std::string>& names);
 
 // Drops that happen before a packet reaches the processor, reported in its stats.
 struct CaptureDrops {
@@ -58,6 +66,7 @@ struct SensorStats {
   applayer::AppLayerStats app_layer;  // zero while the rule set has no app-layer buffer rules
   CaptureDrops drops;
   uint64_t alerts = 0;
+  uint64_t app_records = 0;                // http, dns, tls, ssh events emitted (ProcessorOptions::app_records)
   uint64_t anomaly_events = 0;             // anomaly events emitted
   uint64_t anomaly_events_suppressed = 0;  // anomalies over the per-kind limit
 };
@@ -93,14 +102,19 @@ class PacketProcessor {
   std::vector<std::pair<std::string, uint64_t>> counters() const;
 
  private:
-  void emit_anomaly(std::string_view kind, const rules::Packet& packet);
+  // `type`: "decode" (packet decoding, fragments), "applayer" (an app-layer parser's event).
+  void emit_anomaly(std::string_view kind, const rules::Packet& packet, std::string_view type = "decode");
   // Fragments wait in defrag_; true when `packet` is now a whole reassembled datagram
   // (packet_processor_defrag.cc).
   bool reassemble(DecodeResult& result, rules::Packet& packet, uint32_t& packet_bytes);
   void maybe_emit_stats(Timestamp now);
-  void emit_alert(const rules::RuleInfo& rule, const rules::Packet& packet);
-  // The app layer's alerts since the last call, each as its transaction's side (AppLayerInspector::drain).
-  void emit_transaction_alerts(Flow& flow);
+  void emit_alert(const rules::RuleInfo& rule, const rules::Packet& packet, const AppLayerInfo* app = nullptr);
+  void emit_app_record(const rules::Packet& side, const AppLayerInfo& app);
+  // An event of `type` with the packet's time, flow, addresses and the sensor's identity.
+  Event addressed_event(EventType type, const rules::Packet& packet) const;
+  // The app layer's alerts, records and anomalies since the last call, each as its transaction's
+  // side (AppLayerInspector::drain).
+  void emit_app_layer_events(Flow& flow);
   // A flow ends: the stream data it still holds behind a hole is inspected (FlowTable end hook).
   void inspect_held_stream(Flow& flow);
 
@@ -123,6 +137,7 @@ class PacketProcessor {
   std::map<std::string, uint64_t, std::less<>> anomaly_events_by_kind_;
   uint64_t untracked_fragments_ = 0;
   uint64_t alerts_ = 0;
+  uint64_t app_records_ = 0;
   uint64_t anomaly_events_ = 0;
   uint64_t anomaly_events_suppressed_ = 0;
 };

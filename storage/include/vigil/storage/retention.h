@@ -14,7 +14,7 @@ namespace vigil::storage {
 struct RetentionPolicy {
   // No class may be kept for less than this: the legal floor for security logs (3 months).
   static constexpr int kMinDays = 90;
-  int flow_days = 90;       // events.flow (and stats events)
+  int flow_days = 90;       // events.flow (and stats, http, dns, tls, ssh events)
   int alert_days = 365;     // events.alert (and anomaly events)
   int incident_days = 365;  // closed or resolved incidents, by first_seen
   int audit_days = 365;     // audit entries, by time, oldest first
