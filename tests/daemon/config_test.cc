@@ -85,6 +85,20 @@ TEST_CASE("config: sensors, variables and role mappings are read as written", "[
     CHECK_FALSE(plain->sensors[0].midstream);
     CHECK_FALSE(plain->sensors[0].async_oneside);
     CHECK(plain->sensors[0].workers == 1);
+    CHECK(plain->sensors[0].app_events.empty());
+  }
+  SECTION("app_events names the protocols whose transactions become events; others are issues with their line") {
+    std::vector<ConfigIssue> none;
+    auto chosen = parse_config("sensors:\n  - {name: a, interface: eth0, app_events: [dns, tls]}\n", "v.yaml", none);
+    REQUIRE(chosen);
+    CHECK(none.empty());
+    CHECK(chosen->sensors[0].app_events == std::vector<std::string>{"dns", "tls"});
+    std::vector<ConfigIssue> issues;
+    (void)parse_config("sensors:\n  - name: a\n    interface: eth0\n    app_events: [dns, smb]\n", "v.yaml", issues);
+    REQUIRE(issues.size() == 1);
+    CHECK(issues[0].field == "sensors[0].app_events");
+    CHECK(issues[0].line == 4);
+    CHECK(issues[0].message.find("'smb'") != std::string::npos);
   }
   std::vector<ConfigIssue> issues;
   auto config = parse_config(
