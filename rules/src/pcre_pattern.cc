@@ -8,8 +8,15 @@ namespace vigil::rules {
 // Rules never need more than a handful of capture groups; matching only reads group 0.
 constexpr uint32_t kOvectorPairs = 32;
 
-PcreMatchData::PcreMatchData() : data_(pcre2_match_data_create(kOvectorPairs, nullptr)) {}
-PcreMatchData::~PcreMatchData() { pcre2_match_data_free(data_); }
+PcreMatchData::PcreMatchData()
+    : data_(pcre2_match_data_create(kOvectorPairs, nullptr)), context_(pcre2_match_context_create(nullptr)) {
+  pcre2_set_match_limit(context_, kPcreMatchLimit);
+  pcre2_set_depth_limit(context_, kPcreDepthLimit);
+}
+PcreMatchData::~PcreMatchData() {
+  pcre2_match_context_free(context_);
+  pcre2_match_data_free(data_);
+}
 
 Result<std::shared_ptr<const PcrePattern>> PcrePattern::compile(const std::string& regex, uint32_t options) {
   int error_code = 0;
@@ -33,8 +40,9 @@ bool PcrePattern::match(std::string_view subject, size_t start, PcreMatchData& d
                         size_t& end) const {
   if (start > subject.size()) return false;
   const int rc = pcre2_match(code_, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), start, 0,
-                             data.get(), nullptr);
-  if (rc < 0) return false;  // no match, or a match limit hit: both count as no match
+                             data.get(), data.context());
+  if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT) data.count_limit_hit();
+  if (rc < 0) return false;  // no match, or a limit hit: both count as no match, as in Suricata
   const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data.get());
   begin = ovector[0];
   end = ovector[1];

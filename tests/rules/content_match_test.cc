@@ -123,6 +123,15 @@ TEST_CASE("pcre with flags, relative and negated", "[rules][pcre]") {
   CHECK(fires(rule("pcre:\"/a+/\"; content:\"b\"; within:1;"), "aaab"));
 }
 
+TEST_CASE("pcre stops at Suricata's match limit: a regex that backtracks too much does not match", "[rules][pcre]") {
+  // pcre.match-limit 3500 (Suricata's default): /(a+)+c/ tries every split of a run of a's before
+  // the b; 4 a's are a few dozen steps, 16 are tens of thousands, past the limit. Suricata gives up
+  // and does not alert; so does vigil, instead of spending seconds of a worker on one packet.
+  CHECK(fires(rule("pcre:\"/(a+)+c/\";"), "aaaabac"));
+  CHECK_FALSE(fires(rule("pcre:\"/(a+)+c/\";"), std::string(16, 'a') + "bac"));
+  CHECK(fires(rule("pcre:\"/a+c/\";"), std::string(400, 'a') + "bac"));  // long but linear: matches
+}
+
 TEST_CASE("isdataat absolute, relative and negated", "[rules][content]") {
   CHECK(fires(rule("content:\"ab\"; isdataat:4;"), "abcde"));
   CHECK_FALSE(fires(rule("content:\"ab\"; isdataat:5;"), "abcde"));

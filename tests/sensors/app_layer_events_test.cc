@@ -172,7 +172,8 @@ TEST_CASE("app-layer events: chosen protocols give one event per transaction, ot
   const std::string eve = to_eve_json(dns[0]);
   INFO(eve);
   CHECK(eve.find("\"event_type\":\"dns\"") != std::string::npos);
-  CHECK(eve.find("\"dns\":{\"type\":\"query\"") != std::string::npos);
+  CHECK(eve.find("\"dns\":{") != std::string::npos);  // the applayer's object (keys in name order)
+  CHECK(eve.find("\"type\":\"query\"") != std::string::npos);
   CHECK(eve.find("app_proto") == std::string::npos);  // the record's type says it
   CHECK(eve.find("payload") == std::string::npos);
 
