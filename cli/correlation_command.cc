@@ -36,6 +36,7 @@ struct TestOptions {
   std::vector<std::string> signatures;  // signature rules for --pcap; default: the config dir's
   std::string policy;                   // default: <config dir>/policy.yaml, as `vigil replay`
   std::vector<std::string> pcaps;
+  std::vector<std::string> app_events;  // with --pcap: http, dns, tls, ssh records, as replay
   std::string events;
   bool json = false;
 };
@@ -97,12 +98,11 @@ Result<std::vector<correlator::CorrelationRule>> load_rules_under_test(const std
 
 // Feeds each capture through the sensors with the signature rules, as `vigil replay --no-store` does.
 Result<void> feed_captures(const TestOptions& options, std::shared_ptr<const rules::RuleSet> signatures,
-                           ReplayPipeline& pipeline) {
+                           const sensors::ProcessorOptions& processing, ReplayPipeline& pipeline) {
   for (const std::string& path : options.pcaps) {
     auto source = sensors::PcapFileSource::open(path);
     if (!source) return fail(source.error());
-    sensors::WorkerPool pool({"replay", "offline"}, signatures, pipeline, sensors::ProcessorOptions{},
-                             sensors::WorkerPoolOptions{});
+    sensors::WorkerPool pool({"replay", "offline"}, signatures, pipeline, processing, sensors::WorkerPoolOptions{});
     sensors::RawPacket raw;
     while (!pipeline.failure()) {
       auto more = source->next(raw);
@@ -152,6 +152,10 @@ int run_test(const TestOptions& options) {
   if (options.pcaps.empty() == options.events.empty()) {
     return usage_error("correlation test: give --pcap CAPTURE... or --events EVE.jsonl (one of them)");
   }
+  sensors::ProcessorOptions processing;
+  auto app_records = sensors::parse_app_records(options.app_events);
+  if (!app_records) return usage_error("--app-events: " + app_records.error().message);
+  processing.app_records = *app_records;
   auto rules = load_rules_under_test(options.rules);
   if (!rules) return usage_error(rules.error().message);
   std::shared_ptr<const rules::RuleSet> signatures;
@@ -169,7 +173,7 @@ int run_test(const TestOptions& options) {
   correlator_options.policy = std::make_shared<const correlator::IncidentPolicy>(std::move(*policy));
   correlator::Correlator correlator(std::move(*rules), incidents, correlator_options);
   ReplayPipeline pipeline(&correlator, nullptr, nullptr, {}, 1);
-  auto fed = options.pcaps.empty() ? feed_events(options.events, pipeline) : feed_captures(options, signatures, pipeline);
+  auto fed = options.pcaps.empty() ? feed_events(options.events, pipeline) : feed_captures(options, signatures, processing, pipeline);
   if (!fed) return runtime_error(fed.error().message);
   auto flushed = pipeline.flush();
   if (flushed) {
@@ -226,6 +230,10 @@ void add_correlation_commands(CLI::App& app, int& exit_code) {
       ->check(CLI::ExistingFile);
   test->add_option("--events", test_options->events, "EVE JSON lines (alerts, flows) instead of a capture")
       ->check(CLI::ExistingFile);
+  test->add_option("--app-events", test_options->app_events,
+                   "With --pcap: app-layer protocols whose transactions become events for the rules "
+                   "(http,dns,tls,ssh), as vigil replay --app-events and a sensor's app_events")
+      ->delimiter(',');
   test->add_option("--signatures", test_options->signatures,
                    "With --pcap: signature rule file or directory (repeatable); default the config dir's rules");
   test->add_option("--policy", test_options->policy,
@@ -236,7 +244,8 @@ void add_correlation_commands(CLI::App& app, int& exit_code) {
       "Nothing is stored and no daemon is needed: try a rule before it goes into correlation.paths.\n\n"
       "Examples:\n"
       "  vigil correlation test --rules my-rule.yml --pcap samples/sample.pcap\n"
-      "  vigil correlation test --rules config/correlation --events eve.json --json\n\n"
+      "  vigil correlation test --rules config/correlation --events eve.json --json\n"
+      "  vigil correlation test --rules dns-names.yml --app-events dns --pcap capture.pcap\n\n"
       "Exit codes: 0 ran (whether or not incidents were raised), 1 an unreadable capture,\n"
       "2 bad arguments or a broken rule (each printed as file:line: reason).");
   test->callback([test_options, &exit_code] { exit_code = run_test(*test_options); });

@@ -25,6 +25,22 @@ std::map<std::string, int> count_by_type(const std::string& eve) {
   return counts;
 }
 
+// 10.20.1.61 is the one client of the sample that looks up 8 distinct names (tshark).
+const char* const kManyNamesRule =
+    "id: many-names\n"
+    "title: \"{src_ip} looked up many names\"\n"
+    "type: value_count\n"
+    "match:\n"
+    "  event_type: dns\n"
+    "  dns.type: query\n"
+    "group_by: [src_ip]\n"
+    "timespan: 1d\n"
+    "condition:\n"
+    "  field: dns.rrname\n"
+    "  gte: 8\n"
+    "severity: low\n"
+    "category: other\n";
+
 }  // namespace
 
 TEST_CASE("replay --app-events writes a record per DNS message and per TLS, HTTP, SSH transaction",
@@ -87,21 +103,7 @@ TEST_CASE("DNS records are stored and a correlation rule over dns.rrname opens a
   TempDir dir;
   const std::string rules_dir = dir.path() + "/correlation";
   std::filesystem::create_directories(rules_dir);
-  // 10.20.1.61 is the one client of the sample that looks up 8 distinct names (tshark).
-  write_file(rules_dir + "/many-names.yml",
-             "id: many-names\n"
-             "title: \"{src_ip} looked up many names\"\n"
-             "type: value_count\n"
-             "match:\n"
-             "  event_type: dns\n"
-             "  dns.type: query\n"
-             "group_by: [src_ip]\n"
-             "timespan: 1d\n"
-             "condition:\n"
-             "  field: dns.rrname\n"
-             "  gte: 8\n"
-             "severity: low\n"
-             "category: other\n");
+  write_file(rules_dir + "/many-names.yml", kManyNamesRule);
   const auto replay = run_vigil({"replay", "--app-events", "dns", "--correlation", rules_dir, "--data-dir",
                                  dir.path() + "/data", kSample});
   INFO(replay.err);
@@ -115,4 +117,21 @@ TEST_CASE("DNS records are stored and a correlation rule over dns.rrname opens a
   CHECK(incident["rule_id"] == "many-names");
   CHECK(incident["title"] == "10.20.1.61 looked up many names");
   CHECK(incident["event_count"].get<int>() >= 8);
+}
+
+TEST_CASE("correlation test --app-events tries a rule over DNS records of a capture",
+          "[cli][correlation][applayer][integration]") {
+  TempDir dir;
+  const std::string rule = dir.path() + "/many-names.yml";
+  write_file(rule, kManyNamesRule);
+  const auto with = run_vigil({"correlation", "test", "--rules", rule, "--app-events", "dns", "--pcap", kSample, "--json"});
+  INFO(with.err);
+  REQUIRE(with.exit_code == 0);
+  const auto lines = split_lines(with.out);
+  REQUIRE(lines.size() == 1);
+  CHECK(json::parse(lines[0])["title"] == "10.20.1.61 looked up many names");
+  // Without the records the rule has nothing to count.
+  const auto without = run_vigil({"correlation", "test", "--rules", rule, "--pcap", kSample, "--json"});
+  REQUIRE(without.exit_code == 0);
+  CHECK(without.out.empty());
 }
