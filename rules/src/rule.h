@@ -3,6 +3,7 @@
 // Thread contract: immutable once the RuleSet is built.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,15 +33,19 @@ inline constexpr uint8_t kMaskUdp = 1u << kProtoClassUdp;
 inline constexpr uint8_t kMaskIcmp = 1u << kProtoClassIcmp;
 inline constexpr uint8_t kMaskAnyIp = 0x0f;
 
-inline uint8_t proto_class(uint8_t ip_proto) {
-  switch (ip_proto) {
-    case 6: return kProtoClassTcp;
-    case 17: return kProtoClassUdp;
-    case 1:
-    case 58: return kProtoClassIcmp;
-    default: return kProtoClassOther;
-  }
-}
+// A table, not a switch: the scanner asks once per packet, and the switch compiled to ten
+// instructions of compares and branches (1.6 M per ET Open bench pass).
+inline constexpr std::array<uint8_t, 256> kProtoClassOf = [] {
+  std::array<uint8_t, 256> table{};
+  table.fill(kProtoClassOther);
+  table[6] = kProtoClassTcp;
+  table[17] = kProtoClassUdp;
+  table[1] = kProtoClassIcmp;
+  table[58] = kProtoClassIcmp;
+  return table;
+}();
+
+inline uint8_t proto_class(uint8_t ip_proto) { return kProtoClassOf[ip_proto]; }
 
 // A numeric comparison as used by dsize, ttl, itype, icode: N, <N, >N, <=N, >=N, N<>M, N-M, !N.
 struct NumberCheck {

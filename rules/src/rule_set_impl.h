@@ -69,8 +69,9 @@ class RuleSetImpl {
   // block_groups().table_for(packet) and non_payload_for(packet), folded at build into one byte per
   // server port in a compact map (the two 256 KiB-per-side port maps behind them missed the cache
   // on most packets, and are freed); more than 256 distinct selections keep asking the maps.
-  PortSelection select(const Packet& packet) const {
-    const uint8_t cls = proto_class(packet.proto);
+  PortSelection select(const Packet& packet) const { return select(packet, proto_class(packet.proto)); }
+  // The same, with the packet's proto_class the caller already has.
+  PortSelection select(const Packet& packet, uint8_t cls) const {
     const int side = packet_side(packet);
     if (cls == kProtoClassTcp || cls == kProtoClassUdp) {
       if (port_selection_[cls][side].empty()) {
