@@ -85,8 +85,8 @@ void AppLayerInspector::on_transaction(const applayer::Transaction& tx) {
   const bool record = records_.test(static_cast<size_t>(tx.proto));
   if (matched_.empty() && !record) return;
   const AppLayerInfo app = app_info_of(tx);
-  for (const rules::RuleInfo* rule : matched_) outputs_.push_back({rule, facts, app, {}});
-  if (record) outputs_.push_back({nullptr, facts, app, {}});
+  for (const rules::RuleInfo* rule : matched_) outputs_.push_back({Output::Kind::alert, rule, facts, app, {}});
+  if (record) outputs_.push_back({Output::Kind::record, nullptr, facts, app, {}});
 }
 
 void AppLayerInspector::on_anomaly(applayer::AppProto /*proto*/, std::string_view event) {
@@ -94,7 +94,7 @@ void AppLayerInspector::on_anomaly(applayer::AppProto /*proto*/, std::string_vie
   if (current_.packet == nullptr) return;
   rules::Packet packet = *current_.packet;
   packet.payload = {};
-  outputs_.push_back({nullptr, packet, {}, std::string(event)});
+  outputs_.push_back({Output::Kind::anomaly, nullptr, packet, {}, std::string(event)});
 }
 
 }  // namespace vigil::sensors

@@ -52,12 +52,10 @@ class AppLayerInspector final : public applayer::TransactionHandler {
   template <typename Alert, typename Record, typename Anomaly>
   void drain(Alert&& alert, Record&& record, Anomaly&& anomaly) {
     for (const Output& out : outputs_) {
-      if (out.rule != nullptr) {
-        alert(*out.rule, out.packet, out.app);
-      } else if (!out.anomaly.empty()) {
-        anomaly(out.anomaly, out.packet);
-      } else {
-        record(out.packet, out.app);
+      switch (out.kind) {
+        case Output::Kind::alert: alert(*out.rule, out.packet, out.app); break;
+        case Output::Kind::record: record(out.packet, out.app); break;
+        case Output::Kind::anomaly: anomaly(out.anomaly, out.packet); break;
       }
     }
     outputs_.clear();
@@ -74,12 +72,14 @@ class AppLayerInspector final : public applayer::TransactionHandler {
     Flow* flow = nullptr;
     const rules::Packet* packet = nullptr;
   };
-  // One thing for the caller: an alert (rule set), a record (anomaly empty) or an anomaly.
+  // One thing for the caller, in the order it happened.
   struct Output {
-    const rules::RuleInfo* rule = nullptr;
+    enum class Kind : uint8_t { alert, record, anomaly };
+    Kind kind;
+    const rules::RuleInfo* rule = nullptr;  // alert
     rules::Packet packet;  // the transaction's side, without payload
-    AppLayerInfo app;
-    std::string anomaly;
+    AppLayerInfo app;      // alert, record
+    std::string anomaly;   // anomaly: the parser's event name
   };
   rules::Packet side_of(const applayer::Transaction& tx) const;
 
