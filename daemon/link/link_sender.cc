@@ -168,13 +168,8 @@ void LinkSender::on_tcp_connected(const std::shared_ptr<Connection>& connection,
 }
 
 void LinkSender::on_connected(const std::shared_ptr<Connection>& connection) {
-  backoff_ms_ = 100;
-  {
-    std::lock_guard lock(figures_mutex_);
-    figures_.connected = true;
-    ++figures_.connects;
-    figures_.last_error.clear();
-  }
+  // Not "connected" yet: under TLS 1.3 our handshake ends before the central has checked our
+  // certificate, so only its hello says it accepted this sensor.
   read_frame(connection);  // nothing is sent before the central's hello
 }
 
@@ -188,6 +183,13 @@ void LinkSender::on_hello(const std::shared_ptr<Connection>& connection, uint64_
                  config_.central, cursor, config_.spool_dir, reached, *renumbered, cursor + 1);
   }
   connection->ready = true;
+  backoff_ms_ = 100;
+  {
+    std::lock_guard lock(figures_mutex_);
+    figures_.connected = true;
+    ++figures_.connects;
+    figures_.last_error.clear();
+  }
   connection->last_sent = spool_->last_acked();  // resend everything not acknowledged, in order
   spdlog::info("sensor link: connected to {}, {} batches to send", config_.central, spool_->batches());
   publish();

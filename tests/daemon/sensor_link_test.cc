@@ -587,13 +587,13 @@ class LinkedPair {
     InNetns inside(net_.ns_b());
     central_ = std::make_unique<test::DaemonProcess>(dir_.file("central/vigil.yaml"), dir_.file("central/control.sock"),
                                                      dir_.file("central/vigild.log"));
-    REQUIRE(central_->started());
+    if (!central_->started()) FAIL(test::read_file(dir_.file("central/vigild.log")));
   }
   void start_sensor() {
     InNetns inside(net_.ns_b());
     sensor_ = std::make_unique<test::DaemonProcess>(dir_.file("sensor/vigil.yaml"), dir_.file("sensor/control.sock"),
                                                     dir_.file("sensor/vigild.log"));
-    REQUIRE(sensor_->started());
+    if (!sensor_->started()) FAIL(test::read_file(dir_.file("sensor/vigild.log")));
   }
   test::DaemonProcess& central() { return *central_; }
   test::DaemonProcess& sensor() { return *sensor_; }
