@@ -8,6 +8,7 @@
 #include "rule_lexer.h"
 #include "rule_parser.h"
 #include "text_util.h"
+#include "tx_value_check.h"
 
 namespace vigil::rules {
 namespace {
@@ -611,26 +612,33 @@ Result<void> PayloadOptionParser::finish() {
     }
   }
   if (auto r = check_startswith(rule_.payload); !r) return r;
-  if (rule_.buffers.empty()) return ok();
+  if (!rule_.inspects_transactions()) return ok();
   const applayer::AppProto header = rule_.app_proto.empty() ? applayer::AppProto::unknown
                                                             : applayer::app_proto_by_name(rule_.app_proto);
   if (!rule_.app_proto.empty() && header == applayer::AppProto::unknown) {
     return fail(ErrorCode::unsupported, "app-layer buffers on a '" + rule_.app_proto + "' rule (no parser for it)");
   }
+  // Every buffer and value keyword names its protocol; they must agree with each other and the header.
+  const auto claim = [&](applayer::AppProto proto, std::string_view name, std::string_view what) -> Result<void> {
+    const applayer::AppProto wanted = rule_.tx_proto != applayer::AppProto::unknown ? rule_.tx_proto : header;
+    if (wanted != applayer::AppProto::unknown && wanted != proto) {
+      return fail(ErrorCode::parse_error, "'" + std::string(name) + "' is a " + std::string(applayer::app_proto_name(proto)) +
+                                              " " + std::string(what) + ", but the rule inspects " +
+                                              std::string(applayer::app_proto_name(wanted)));
+    }
+    rule_.tx_proto = proto;
+    return ok();
+  };
   for (const BufferChain& chain : rule_.buffers) {
     const std::string_view name = applayer::buffer_name(chain.id);
     if (chain.steps.empty() && chain.sizes.empty()) {
       return fail(ErrorCode::parse_error, "'" + std::string(name) + "' is not followed by anything that inspects it");
     }
     if (auto r = check_startswith(chain.steps); !r) return fail(r.error().with_context(std::string(name)));
-    const applayer::AppProto proto = proto_of(chain.id);
-    const applayer::AppProto wanted = rule_.tx_proto != applayer::AppProto::unknown ? rule_.tx_proto : header;
-    if (wanted != applayer::AppProto::unknown && wanted != proto) {
-      return fail(ErrorCode::parse_error, "'" + std::string(name) + "' is a " + std::string(applayer::app_proto_name(proto)) +
-                                              " buffer, but the rule inspects " +
-                                              std::string(applayer::app_proto_name(wanted)));
-    }
-    rule_.tx_proto = proto;
+    if (auto r = claim(proto_of(chain.id), name, "buffer"); !r) return r;
+  }
+  for (const TxValueCheck& check : rule_.tx_values) {
+    if (auto r = claim(applayer::AppProto::tls, tx_value_name(check), "keyword"); !r) return r;
   }
   // Request buffers only: request transactions. Any response buffer: responses (which carry their
   // request's line and headers too, so such a rule can test both).
@@ -649,7 +657,8 @@ Result<void> PayloadOptionParser::finish() {
     // Suricata matches these on the raw stream; an HTTP transaction has its raw side (start line,
     // headers, body) to stand for it, a DNS/TLS/SSH transaction keeps no raw bytes.
     return fail(ErrorCode::unsupported, "packet payload keywords together with " +
-                                            std::string(applayer::app_proto_name(rule_.tx_proto)) + " buffers");
+                                            std::string(applayer::app_proto_name(rule_.tx_proto)) +
+                                            (rule_.buffers.empty() ? " value keywords" : " buffers"));
   }
   return ok();
 }

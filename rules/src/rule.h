@@ -212,6 +212,15 @@ struct BufferChain {
   std::vector<PayloadStep> steps;
 };
 
+// A value keyword (`tls.version:1.2;`): a number of the transaction compared, not scanned
+// (tx_value_check.h).
+struct TxValueCheck {
+  enum class Field : uint8_t { tls_version };
+  Field field = Field::tls_version;
+  uint16_t value = 0;
+  bool raw = false;  // tls.version:0x7f1c: exactly this code (else TLS 1.3 drafts count as 1.3)
+};
+
 struct Rule {
   RuleInfo info;
   std::string app_proto;  // "http", "dns", ... when the header named an application protocol
@@ -235,15 +244,16 @@ struct Rule {
 
   std::vector<PayloadStep> payload;
   int extract_vars = 0;
-  // App-layer buffers: a rule with any is matched against transactions (TransactionMatcher), not
-  // packets; every chain must hold on the same transaction.
+  // App-layer buffers: a rule with any (or with a value keyword) is matched against transactions
+  // (TransactionMatcher), not packets; every chain and value must hold on the same transaction.
   std::vector<BufferChain> buffers;
+  std::vector<TxValueCheck> tx_values;  // also matched per transaction, after the buffers
   // The protocol its transactions must be: the header's (`alert http`), else its buffers'.
   applayer::AppProto tx_proto = applayer::AppProto::unknown;
   // +1 only request transactions, -1 only responses, 0 either: the flow keyword's direction, else
   // the one its buffers imply (Suricata runs a rule whose buffers exist on one side only on that side).
   int8_t tx_direction = 0;
-  bool inspects_transactions() const { return !buffers.empty(); }
+  bool inspects_transactions() const { return !buffers.empty() || !tx_values.empty(); }
   std::vector<ThresholdSpec> thresholds;  // threshold and/or detection_filter
 
   // Filled by RuleSetImpl.

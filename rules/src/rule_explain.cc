@@ -9,6 +9,7 @@
 #include "payload_matcher.h"
 #include "rule.h"
 #include "rule_set_impl.h"
+#include "tx_value_check.h"
 
 namespace vigil::rules {
 namespace {
@@ -49,7 +50,7 @@ std::string describe(const FlagsCheck& check) {
 }
 
 // Content bytes as a rule writes them: printable text, other bytes as |hex|.
-std::string quoted(std::string_view bytes) {
+std::string quoted_bytes(std::string_view bytes) {
   std::string out = "\"";
   bool in_hex = false;
   for (unsigned char c : bytes) {
@@ -77,7 +78,7 @@ std::string operand(const Operand& o) {
 }
 
 std::string describe(const ContentStep& c) {
-  std::string out = std::string("content ") + (c.negated ? "!" : "") + quoted(c.pattern);
+  std::string out = std::string("content ") + (c.negated ? "!" : "") + quoted_bytes(c.pattern);
   std::vector<std::string> mods;
   if (c.nocase) mods.emplace_back("nocase");
   if (c.startswith) mods.emplace_back("startswith");
@@ -336,7 +337,10 @@ RuleExplanation RuleExplainer::explain(const Packet& packet) {
     for (const BufferChain& chain : rule.buffers) {
       names += (names.empty() ? "" : ", ") + std::string(applayer::buffer_name(chain.id));
     }
-    out.failed = "the rule inspects app-layer buffers (" + names +
+    for (const TxValueCheck& check : rule.tx_values) {
+      names += (names.empty() ? "" : ", ") + std::string(tx_value_name(check));
+    }
+    out.failed = "the rule inspects app-layer transactions (" + names +
                  "): it is matched on the flow's transactions, never on a packet";
     return out;
   }

@@ -8,6 +8,7 @@
 #include "payload_option_parser.h"
 #include "rule_lexer.h"
 #include "text_util.h"
+#include "tx_value_check.h"
 
 namespace vigil::rules {
 namespace {
@@ -375,6 +376,10 @@ std::variant<Rule, RuleIssue> RuleParser::parse(std::string_view text, const std
     } else if (name == "ipopts") {
       if (auto bit = ip_option_by_name(trim(value))) rule.ipopts = *bit;
       else r = fail(ErrorCode::parse_error, "unknown ipopts value '" + std::string(value) + "'");
+    } else if (name == "tls.version") {
+      auto check = parse_tls_version(value);
+      if (check) rule.tx_values.push_back(*check);
+      else r = fail(check.error());
     } else if (name == "flags") {
       auto f = parse_tcp_flags(value);
       if (f) rule.flags = *f;

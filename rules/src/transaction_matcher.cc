@@ -12,6 +12,7 @@
 #include "payload_matcher.h"
 #include "rule_set_impl.h"
 #include "threshold_table.h"
+#include "tx_value_check.h"
 #include "vigil/rules/flow_state.h"
 
 namespace vigil::rules {
@@ -159,6 +160,10 @@ void TransactionMatcher::match(const Packet& flow, const applayer::Transaction& 
     const Rule& rule = impl.rule(index);
     if (!flow_conditions_hold(rule, flow, tx)) continue;
     if (!std::all_of(rule.buffers.begin(), rule.buffers.end(), chain_holds)) continue;
+    if (!std::all_of(rule.tx_values.begin(), rule.tx_values.end(),
+                     [&](const TxValueCheck& check) { return tx_value_holds(check, tx.values); })) {
+      continue;
+    }
     if (!rule.payload.empty()) {
       // Payload keywords of an `alert http` rule: Suricata matches them on the raw stream of the
       // side; the transaction's own raw side stands for it (its line and header block as sent,

@@ -150,6 +150,7 @@ std::map<uint32_t, int> on_capture(const std::string& rules, const applayer::tes
     tx.direction = recorded.direction;
     tx.id = recorded.id;
     tx.buffers = entries;
+    tx.values = recorded.values;
     FlowFacts facts;
     facts.proto = recorded.tcp ? 6 : 17;
     facts.server_port = recorded.server_port;
@@ -162,9 +163,9 @@ std::map<uint32_t, int> on_capture(const std::string& rules, const applayer::tes
   return counts;
 }
 
-// The sids `rules` fire on one hand-built transaction with these buffer entries.
+// The sids `rules` fire on one hand-built transaction with these buffer entries and values.
 std::map<uint32_t, int> on_tx(const std::string& rules, applayer::AppProto proto, Direction direction,
-                              std::vector<applayer::BufferEntry> entries) {
+                              std::vector<applayer::BufferEntry> entries, const applayer::TxValues& values = {}) {
   TransactionMatcher matcher(compile_clean(rules));
   std::stable_sort(entries.begin(), entries.end(),
                    [](const applayer::BufferEntry& a, const applayer::BufferEntry& b) { return a.id < b.id; });
@@ -172,6 +173,7 @@ std::map<uint32_t, int> on_tx(const std::string& rules, applayer::AppProto proto
   tx.proto = proto;
   tx.direction = direction;
   tx.buffers = entries;
+  tx.values = values;
   FlowFacts facts;
   if (proto == applayer::AppProto::dns) {
     facts.proto = 17;
@@ -277,6 +279,44 @@ TEST_CASE("app-layer: bad buffer keywords are reported with file, line, sid and 
   CHECK_THAT(issue_at(report, 13)->reason, Catch::Contains("'smb' rule"));
   CHECK(issue_at(report, 14)->unsupported());
   CHECK_THAT(issue_at(report, 14)->reason, Catch::Contains("dsize"));
+}
+
+TEST_CASE("app-layer: tls.version takes Suricata's values, and errors name the rule and the reason", "[rules][applayer]") {
+  RuleLoadReport report;
+  auto set = compile(
+      "alert tls any any -> any any (msg:\"ok\"; tls.version:1.1; sid:1;)\n"
+      "alert tls any any -> any any (msg:\"bad value\"; tls.version:1.4; sid:2;)\n"
+      "alert tls any any -> any any (msg:\"short code\"; tls.version:0x303; sid:3;)\n"
+      "alert http any any -> any any (msg:\"wrong proto\"; tls.version:1.2; sid:4;)\n"
+      "alert tls any any -> any any (msg:\"with payload\"; tls.version:1.2; content:\"x\"; sid:5;)\n"
+      "alert tcp any any -> any any (msg:\"tcp header\"; tls.version:1.2; sid:6;)\n"
+      "alert tls any any -> any any (msg:\"dsize\"; tls.version:1.2; dsize:>10; sid:7;)\n",
+      &report);
+  CHECK(set->size() == 2);
+  REQUIRE(report.issues.size() == 5);
+  CHECK_THAT(issue_at(report, 2)->reason, Catch::Contains("tls.version: expected 1.0, 1.1, 1.2, 1.3 or a 4-digit code"));
+  CHECK_THAT(issue_at(report, 3)->reason, Catch::Contains("got '0x303'"));
+  CHECK_THAT(issue_at(report, 4)->reason, Catch::Contains("'tls.version' is a tls keyword, but the rule inspects http"));
+  CHECK(issue_at(report, 5)->unsupported());
+  CHECK_THAT(issue_at(report, 5)->reason, Catch::Contains("packet payload keywords together with tls value keywords"));
+  CHECK(issue_at(report, 7)->unsupported());
+
+  // `alert tcp` with tls.version inspects TLS transactions, as Suricata sets the rule's app protocol.
+  applayer::TxValues v12;
+  v12.tls_version = 0x0303;
+  CHECK(text(on_tx("alert tcp any any -> any any (msg:\"tcp header\"; tls.version:1.2; sid:6;)",
+                   applayer::AppProto::tls, Direction::to_client, {}, v12)) == "6:1");
+  // A TLS 1.3 draft version (0x7f1c) counts as 1.3 unless the rule asks for the raw code.
+  applayer::TxValues draft;
+  draft.tls_version = 0x7f1c;
+  const std::string drafts =
+      "alert tls any any -> any any (msg:\"1.3\"; tls.version:1.3; sid:1;)\n"
+      "alert tls any any -> any any (msg:\"draft 28\"; tls.version:0x7f1c; sid:2;)\n"
+      "alert tls any any -> any any (msg:\"draft 23\"; tls.version:0x7f17; sid:3;)\n"
+      "alert tls any any -> any any (msg:\"1.3 raw\"; tls.version:0x0304; sid:4;)\n";
+  CHECK(text(on_tx(drafts, applayer::AppProto::tls, Direction::to_client, {}, draft)) == "1:1 2:1");
+  // A DNS transaction never meets a tls.version rule.
+  CHECK(on_tx(drafts, applayer::AppProto::dns, Direction::to_server, {}, draft).empty());
 }
 
 TEST_CASE("app-layer: buffer rules never fire on packets", "[rules][applayer]") {
@@ -480,6 +520,24 @@ TEST_CASE("app-layer: HTTP, DNS and TLS rules fire on the transactions of real c
     // One ClientHello (to the server), one server handshake (to the client).
     CHECK(text(counts) == "1:1 2:1 4:1 5:1 6:1");
   }
+  SECTION("tls.version: each side's version, TLS 1.2 on both sides of one handshake, TLS 1.3 chosen by six servers") {
+    const std::string versions =
+        "alert tls any any -> any any (msg:\"1.2\"; tls.version:1.2; sid:1;)\n"
+        "alert tls any any -> any any (msg:\"1.2 client\"; flow:to_server; tls.version:\"1.2\"; sid:2;)\n"
+        "alert tls any any -> any any (msg:\"1.3\"; tls.version:1.3; sid:3;)\n"
+        "alert tls any any -> any any (msg:\"1.3 raw\"; flow:to_client; tls.version:0x0304; sid:4;)\n"
+        "alert tls any any -> any any (msg:\"1.0\"; tls.version:1.0; sid:5;)\n"
+        "alert tls any any -> any any (msg:\"1.3 sni\"; tls.sni; content:\".\"; tls.version:1.3; sid:6;)\n";
+    const std::string tls12 = corpus_path("mixed/zeek/tls_tls-1.2-stream-keylog.pcap");
+    if (tls12.empty()) return;
+    CHECK(text(on_capture(versions, feed_capture(tls12))) == "1:2 2:1");
+    // tshark on chrome.pcap: 6 flows; each ClientHello says 0x0303 (TLS 1.3 clients do), each
+    // ServerHello's supported_versions says 0x0304. Suricata compares the side's own version, so
+    // 1.3 holds on the server's side only, and a rule mixing it with tls.sni never fires.
+    const std::string tls13 = corpus_path("mixed/ndpi/chrome.pcap");
+    if (tls13.empty()) return;
+    CHECK(text(on_capture(versions, feed_capture(tls13))) == "1:6 2:6 3:6 4:6");
+  }
 }
 
 TEST_CASE("app-layer: buffer databases go to the rule cache and load back from it", "[rules][applayer][cache]") {
@@ -518,7 +576,7 @@ TEST_CASE("app-layer: rules test --explain says a buffer rule is matched on tran
   const RuleExplanation why = (*explainer)->explain(http_request(std::string(kRequest)));
   CHECK(why.header_admits);
   CHECK_FALSE(why.matched);
-  CHECK(why.failed == "the rule inspects app-layer buffers (http.uri, http.user_agent): it is matched on the flow's "
+  CHECK(why.failed == "the rule inspects app-layer transactions (http.uri, http.user_agent): it is matched on the flow's "
                       "transactions, never on a packet");
 }
 
