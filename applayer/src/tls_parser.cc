@@ -27,11 +27,13 @@ class TlsEve final : public TxEveSource {
 
 class TlsParser final : public ProtocolParser {
  public:
-  explicit TlsParser(const AppLayerOptions& options) : handshake_limit_(options.tls_handshake_limit) {}
+  explicit TlsParser(const AppLayerOptions& options)
+      : handshake_limit_(options.tls_handshake_limit), raw_limit_(options.tls_raw_limit) {}
 
   void on_data(Direction direction, std::string_view bytes, Emitter& out) override {
     Side& side = sides_[static_cast<size_t>(direction)];
     if (side.stopped) return;
+    if (!side.delivered && side.raw.size() < raw_limit_) side.raw.append(bytes.substr(0, raw_limit_ - side.raw.size()));
     side.record.append(bytes);
     size_t at = 0;
     while (!side.stopped && side.record.size() - at >= 5) {
@@ -66,14 +68,15 @@ class TlsParser final : public ProtocolParser {
   bool done() const override { return sides_[0].stopped && sides_[1].stopped; }
 
   size_t memory() const override {
-    return sizeof(*this) + sides_[0].record.capacity() + sides_[0].message.capacity() +
-           sides_[1].record.capacity() + sides_[1].message.capacity() + fields_.memory();
+    return sizeof(*this) + sides_[0].record.capacity() + sides_[0].message.capacity() + sides_[0].raw.capacity() +
+           sides_[1].record.capacity() + sides_[1].message.capacity() + sides_[1].raw.capacity() + fields_.memory();
   }
 
  private:
   struct Side {
     std::string record;   // bytes of the record being completed
     std::string message;  // a handshake message spread over several records
+    std::string raw;      // the side's bytes as received, until delivered (Transaction::raw)
     bool stopped = false;
     bool delivered = false;
   };
@@ -137,6 +140,7 @@ class TlsParser final : public ProtocolParser {
     std::string().swap(side.record);
     std::string().swap(side.message);
     if (direction == Direction::to_client && fields_.server_hello_seen) deliver(direction, out);
+    std::string().swap(side.raw);  // a side that ended without its transaction
   }
 
   void deliver(Direction direction, Emitter& out) {
@@ -166,12 +170,15 @@ class TlsParser final : public ProtocolParser {
     tx.id = 0;
     tx.buffers = list_.sorted();
     tx.values.tls_version = fields_.version();
+    tx.raw = side.raw;
     tx.eve_source = &eve_;
     out.transaction(tx);
+    std::string().swap(side.raw);
     if (direction == Direction::to_client) fields_.certificates.clear();
   }
 
   size_t handshake_limit_;
+  size_t raw_limit_;
   Side sides_[2];
   TlsFields fields_;
   BufferList list_;

@@ -1,5 +1,9 @@
 #include "app_protocol.h"
 
+#include <string>
+
+#include "text_util.h"
+
 namespace vigil::rules {
 namespace {
 
@@ -30,6 +34,26 @@ AppProto app_proto_by_name(std::string_view name) {
   if (name == "tls" || name == "ssl") return AppProto::tls;
   if (name == "ssh") return AppProto::ssh;
   return AppProto::unknown;
+}
+
+Result<AppProtoCheck> parse_app_layer_protocol(std::string_view value) {
+  std::string_view text = trim(value);
+  if (text.find(',') != std::string_view::npos) {
+    return fail(ErrorCode::unsupported, "app-layer-protocol with a direction mode ('" + std::string(text) + "')");
+  }
+  AppProtoCheck check;
+  if (text.starts_with('!')) {
+    check.negated = true;
+    text = trim(text.substr(1));
+  }
+  if (text.empty()) return fail(ErrorCode::parse_error, "app-layer-protocol needs a protocol name");
+  const AppProto proto = app_proto_by_name(text);
+  if (proto == AppProto::unknown) {
+    return fail(ErrorCode::unsupported, "app-layer-protocol '" + std::string(text) +
+                                            "' (vigil recognises http, tls and ssh flows for rules)");
+  }
+  check.proto = as_applayer(proto);
+  return check;
 }
 
 AppProto recognise_app_proto(std::string_view payload, bool to_server) {

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "rule.h"
+#include "vigil/core/result.h"
 #include "vigil/rules/flow_state.h"
 #include "vigil/rules/packet.h"
 
@@ -42,6 +44,26 @@ inline bool app_proto_allows(AppProto proto, bool payload_rule, const Packet& pa
   if (packet.flow_state->app_proto() == proto) return true;
   return payload_rule && packet.flow_state->app_proto() == AppProto::unknown &&
          packet.flow_state->pending_app_proto() == proto;
+}
+
+// `app-layer-protocol:[!]name`: the names this build recognises flows as (http, http1, tls, ssl,
+// ssh); other protocols and Suricata 7's direction modes (`,to_server`, `,final`, ...) are
+// ErrorCode::unsupported.
+Result<AppProtoCheck> parse_app_layer_protocol(std::string_view value);
+
+inline applayer::AppProto as_applayer(AppProto proto) {
+  switch (proto) {
+    case AppProto::http: return applayer::AppProto::http;
+    case AppProto::tls: return applayer::AppProto::tls;
+    case AppProto::ssh: return applayer::AppProto::ssh;
+    case AppProto::unknown: break;
+  }
+  return applayer::AppProto::unknown;
+}
+
+// As Suricata: no verdict, negated or not, while the flow's protocol is unknown.
+inline bool app_layer_protocol_holds(const AppProtoCheck& check, applayer::AppProto flow) {
+  return flow != applayer::AppProto::unknown && (flow == check.proto) != check.negated;
 }
 
 }  // namespace vigil::rules

@@ -653,9 +653,9 @@ Result<void> PayloadOptionParser::finish() {
       if (side > 0) rule_.tx_direction = 1;
     }
   }
-  if (!rule_.payload.empty() && rule_.tx_proto != applayer::AppProto::http) {
+  if (!rule_.payload.empty() && rule_.tx_proto != applayer::AppProto::http && rule_.tx_proto != applayer::AppProto::tls) {
     // Suricata matches these on the raw stream; an HTTP transaction has its raw side (start line,
-    // headers, body) to stand for it, a DNS/TLS/SSH transaction keeps no raw bytes.
+    // headers, body) to stand for it, a TLS one its side's handshake records, a DNS/SSH one nothing.
     return fail(ErrorCode::unsupported, "packet payload keywords together with " +
                                             std::string(applayer::app_proto_name(rule_.tx_proto)) +
                                             (rule_.buffers.empty() ? " value keywords" : " buffers"));

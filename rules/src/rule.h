@@ -89,6 +89,12 @@ struct FlagsCheck {
 // the stream only.
 enum class StreamMode : uint8_t { both, packet_only, stream_only };
 
+// `app-layer-protocol:[!]name;`: the flow's recognised application protocol is (not) this one.
+struct AppProtoCheck {
+  applayer::AppProto proto = applayer::AppProto::unknown;
+  bool negated = false;
+};
+
 struct FlowCheck {
   int8_t direction = 0;    // +1 to_server, -1 to_client, 0 either
   int8_t established = 0;  // +1 established, -1 not_established, 0 either
@@ -225,6 +231,7 @@ struct Rule {
   RuleInfo info;
   std::string app_proto;  // "http", "dns", ... when the header named an application protocol
   AppProto app = AppProto::unknown;  // the flow must be recognised as this (when vigil can recognise it)
+  std::optional<AppProtoCheck> app_layer_protocol;
   uint8_t protos = kMaskAnyIp;
   AddressSet src;
   AddressSet dst;

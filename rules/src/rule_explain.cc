@@ -191,6 +191,11 @@ std::string RuleExplainer::Impl::first_failed_packet_keyword(const Packet& packe
            (packet.flow_state == nullptr ? "unknown (no flow)" : app_proto_label(flow_app_proto(packet))) +
            " (recognised from a direction's first bytes, applied once the other side acknowledged them)";
   }
+  if (r.app_layer_protocol && !holds(packet, [&](Rule& o) { o.app_layer_protocol = r.app_layer_protocol; })) {
+    return std::string("app-layer-protocol:") + (r.app_layer_protocol->negated ? "!" : "") +
+           std::string(applayer::app_proto_name(r.app_layer_protocol->proto)) + " not satisfied (this flow's is " +
+           (packet.flow_state == nullptr ? "unknown (no flow)" : app_proto_label(flow_app_proto(packet))) + ")";
+  }
   if (r.flow.established != 0 && !holds(packet, [&](Rule& o) { o.flow.established = r.flow.established; })) {
     return std::string("flow:") + (r.flow.established > 0 ? "established" : "not_established") + " not satisfied";
   }

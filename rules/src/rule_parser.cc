@@ -376,6 +376,11 @@ std::variant<Rule, RuleIssue> RuleParser::parse(std::string_view text, const std
     } else if (name == "ipopts") {
       if (auto bit = ip_option_by_name(trim(value))) rule.ipopts = *bit;
       else r = fail(ErrorCode::parse_error, "unknown ipopts value '" + std::string(value) + "'");
+    } else if (name == "app-layer-protocol") {
+      auto check = parse_app_layer_protocol(value);
+      if (!check && check.error().code == ErrorCode::unsupported) return failed(check.error(), name);
+      if (check) rule.app_layer_protocol = *check;
+      else r = fail(check.error());
     } else if (name == "tls.version") {
       auto check = parse_tls_version(value);
       if (check) rule.tx_values.push_back(*check);

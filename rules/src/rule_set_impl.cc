@@ -36,7 +36,7 @@ uint64_t address_count(const AddressSet& set, uint64_t limit) {
 bool is_ip_only(const Rule& rule) {
   if (!rule.payload.empty() || !rule.app_proto.empty() || rule.negated_address) return false;
   if (rule.stream != StreamMode::both || rule.flow.direction != 0 || rule.flow.established != 0) return false;
-  if (rule.app != AppProto::unknown || rule.ipopts != 0) return false;
+  if (rule.app != AppProto::unknown || rule.app_layer_protocol || rule.ipopts != 0) return false;
   if (rule.dsize || rule.ttl || rule.itype || rule.icode || rule.icmp_id || rule.icmp_seq || rule.flags) return false;
   if (!rule.flowbit_checks.empty()) return false;
   for (const FlowbitOp& op : rule.flowbit_actions) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "app_protocol.h"
 #include "buffer_databases.h"
 #include "buffer_transforms.h"
 #include "hs_database.h"
@@ -60,6 +61,7 @@ bool flowbit_holds(const FlowbitOp& op, const FlowState* state) {
 // The rule's conditions that are not about buffers: protocol, header, flow, flowbits.
 bool flow_conditions_hold(const Rule& rule, const Packet& flow, const applayer::Transaction& tx) {
   if (rule.tx_proto != tx.proto) return false;
+  if (rule.app_layer_protocol && !app_layer_protocol_holds(*rule.app_layer_protocol, tx.proto)) return false;
   const bool to_server = tx.direction == applayer::Direction::to_server;
   if (rule.tx_direction != 0 && (rule.tx_direction > 0) != to_server) return false;
   if (rule.flow.established != 0 && (rule.flow.established > 0) != flow.established) return false;
@@ -165,12 +167,16 @@ void TransactionMatcher::match(const Packet& flow, const applayer::Transaction& 
       continue;
     }
     if (!rule.payload.empty()) {
-      // Payload keywords of an `alert http` rule: Suricata matches them on the raw stream of the
-      // side; the transaction's own raw side stands for it (its line and header block as sent,
-      // then the body as kept, dechunked and decompressed).
-      st.raw_side.assign(tx.get(applayer::BufferId::http_start));
-      st.raw_side.append(tx.get(applayer::BufferId::file_data));
-      if (!st.payload.matches(rule, st.raw_side)) continue;
+      // Payload keywords of an `alert http|tls` rule: Suricata matches them on the raw stream of
+      // the side; the transaction's own raw side stands for it. HTTP: its line and header block as
+      // sent, then the body as kept (dechunked, decompressed). TLS: the side's records as received.
+      std::string_view raw = tx.raw;
+      if (tx.proto == applayer::AppProto::http) {
+        st.raw_side.assign(tx.get(applayer::BufferId::http_start));
+        st.raw_side.append(tx.get(applayer::BufferId::file_data));
+        raw = st.raw_side;
+      }
+      if (!st.payload.matches(rule, raw)) continue;
     }
     apply_flowbit_actions(rule, flow);
     if (!rule.thresholds.empty() && !st.thresholds.allow(index, rule, flow, scope)) continue;

@@ -21,6 +21,7 @@ RecordedTx record(const Transaction& tx) {
   r.complete = tx.complete;
   for (const BufferEntry& entry : tx.buffers) r.buffers.emplace(entry.id, std::string(entry.data));
   r.values = tx.values;
+  r.raw = std::string(tx.raw);
   r.eve = tx.eve();
   return r;
 }

@@ -24,6 +24,7 @@ struct RecordedTx {
   size_t flow = 0;  // index of the flow in the capture, in order of first packet
   std::multimap<BufferId, std::string> buffers;
   TxValues values;
+  std::string raw;
   nlohmann::json eve;
 
   std::string get(BufferId wanted) const {

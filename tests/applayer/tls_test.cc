@@ -48,7 +48,20 @@ TEST_CASE("tls: SNI, JA3, JA3S and the certificate of a TLS 1.2 handshake", "[ap
     CHECK(tls["ja3"]["hash"] == "579ccef312d18482fc42e2b822ca2430");
     CHECK(tls["ja3s"]["hash"] == "953e28364e4bd093e9de5afe980cfe7c");
     CHECK(result.anomalies.empty());
+    // Each side's records as received, for payload keywords (tshark: the ClientHello's segment is
+    // 517 bytes; the server's hello, certificates, key exchange and hello-done fill 3,620).
+    CHECK(client.raw.size() == 517);
+    CHECK(client.raw.substr(0, 3) == "\x16\x03\x01");
+    CHECK(client.raw.find("www.heise.de") != std::string::npos);
+    CHECK(server.raw.size() == 3620);
+    CHECK(server.raw.find("Sectigo Limited") != std::string::npos);
   }
+  FeedOptions limited;
+  limited.applayer.tls_raw_limit = 100;
+  const FeedResult result = feed_capture(path, limited);
+  REQUIRE(result.transactions.size() == 2);
+  CHECK(result.transactions[0].raw.size() == 100);
+  CHECK(result.transactions[0].get(BufferId::tls_sni) == "www.heise.de");  // parsing is not limited
 }
 
 TEST_CASE("tls: TLS 1.0 handshakes without SNI (ssl.v3 capture)", "[applayer][tls][corpus]") {

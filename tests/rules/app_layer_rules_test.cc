@@ -151,6 +151,7 @@ std::map<uint32_t, int> on_capture(const std::string& rules, const applayer::tes
     tx.id = recorded.id;
     tx.buffers = entries;
     tx.values = recorded.values;
+    tx.raw = recorded.raw;
     FlowFacts facts;
     facts.proto = recorded.tcp ? 6 : 17;
     facts.server_port = recorded.server_port;
@@ -292,13 +293,12 @@ TEST_CASE("app-layer: tls.version takes Suricata's values, and errors name the r
       "alert tcp any any -> any any (msg:\"tcp header\"; tls.version:1.2; sid:6;)\n"
       "alert tls any any -> any any (msg:\"dsize\"; tls.version:1.2; dsize:>10; sid:7;)\n",
       &report);
-  CHECK(set->size() == 2);
-  REQUIRE(report.issues.size() == 5);
+  CHECK(set->size() == 3);
+  REQUIRE(report.issues.size() == 4);
   CHECK_THAT(issue_at(report, 2)->reason, Catch::Contains("tls.version: expected 1.0, 1.1, 1.2, 1.3 or a 4-digit code"));
   CHECK_THAT(issue_at(report, 3)->reason, Catch::Contains("got '0x303'"));
   CHECK_THAT(issue_at(report, 4)->reason, Catch::Contains("'tls.version' is a tls keyword, but the rule inspects http"));
-  CHECK(issue_at(report, 5)->unsupported());
-  CHECK_THAT(issue_at(report, 5)->reason, Catch::Contains("packet payload keywords together with tls value keywords"));
+  CHECK(issue_at(report, 5) == nullptr);  // payload keywords of a TLS transaction rule: its raw records
   CHECK(issue_at(report, 7)->unsupported());
 
   // `alert tcp` with tls.version inspects TLS transactions, as Suricata sets the rule's app protocol.
@@ -317,6 +317,15 @@ TEST_CASE("app-layer: tls.version takes Suricata's values, and errors name the r
   CHECK(text(on_tx(drafts, applayer::AppProto::tls, Direction::to_client, {}, draft)) == "1:1 2:1");
   // A DNS transaction never meets a tls.version rule.
   CHECK(on_tx(drafts, applayer::AppProto::dns, Direction::to_server, {}, draft).empty());
+}
+
+TEST_CASE("app-layer: app-layer-protocol on a buffer rule is checked against the transaction's protocol",
+          "[rules][applayer]") {
+  const std::string rules =
+      "alert dns any any -> any any (msg:\"not http\"; dns.query; content:\"example\"; app-layer-protocol:!http; sid:1;)\n"
+      "alert dns any any -> any any (msg:\"http\"; dns.query; content:\"example\"; app-layer-protocol:http; sid:2;)\n";
+  CHECK(text(on_tx(rules, applayer::AppProto::dns, Direction::to_server, {{applayer::BufferId::dns_query, "www.example.com"}})) ==
+        "1:1");
 }
 
 TEST_CASE("app-layer: buffer rules never fire on packets", "[rules][applayer]") {
@@ -537,6 +546,22 @@ TEST_CASE("app-layer: HTTP, DNS and TLS rules fire on the transactions of real c
     const std::string tls13 = corpus_path("mixed/ndpi/chrome.pcap");
     if (tls13.empty()) return;
     CHECK(text(on_capture(versions, feed_capture(tls13))) == "1:6 2:6 3:6 4:6");
+  }
+  SECTION("payload keywords of a TLS rule match the side's handshake records (ET's JARM rules)") {
+    const std::string path = corpus_path("mixed/zeek/tls_tls-1.2-stream-keylog.pcap");
+    if (path.empty()) return;
+    const auto counts = on_capture(
+        // The SNI as sent in the ClientHello's server_name extension, and the record header.
+        "alert tls any any -> any any (msg:\"sni bytes\"; flow:established,to_server; tls.version:1.2; "
+        "content:\"|16 03|\"; startswith; content:\"|00 0c|www.heise.de\"; distance:0; sid:1;)\n"
+        // The certificate's subject, in the server's records; not in the client's.
+        "alert tls any any -> any any (msg:\"cert bytes\"; flow:to_client; tls.version:1.2; content:\"www.heise.de\"; "
+        "tls.cert_issuer; content:\"Sectigo\"; sid:2;)\n"
+        "alert tls any any -> any any (msg:\"issuer in client\"; flow:to_server; content:\"Sectigo\"; "
+        "tls.sni; content:\"heise\"; sid:3;)\n"
+        "alert tls any any -> any any (msg:\"wrong version\"; flow:to_server; tls.version:1.3; content:\"heise\"; sid:4;)\n",
+        feed_capture(path));
+    CHECK(text(counts) == "1:1 2:1");
   }
 }
 

@@ -98,3 +98,43 @@ TEST_CASE("application protocols vigil cannot recognise keep matching on their t
   p.proto = 17;
   CHECK(scan_sids(scanner, p) == std::vector<uint32_t>{3});
 }
+
+TEST_CASE("app-layer-protocol holds once the flow is recognised, negated or not", "[rules][scanner][app]") {
+  auto set = compile_clean(
+      "alert tcp any any -> any any (msg:\"http flow\"; flow:to_server; app-layer-protocol:http; sid:1;)\n"
+      "alert tcp any any -> any any (msg:\"not http\"; flow:to_server; app-layer-protocol:!http; sid:2;)\n"
+      // Not an IP-only rule: it waits for the protocol instead of firing on the flow's first packet.
+      "alert ip any any -> any any (msg:\"ip\"; app-layer-protocol:ssh; sid:3;)\n");
+  Scanner scanner(set);
+  using S = std::vector<uint32_t>;
+  FlowState http;
+  CHECK(scan_sids(scanner, client(http, "", false)).empty());  // SYN: unknown, no verdict either way
+  CHECK(scan_sids(scanner, server(http, "", true)).empty());
+  CHECK(scan_sids(scanner, client(http, "GET / HTTP/1.1\r\n\r\n")).empty());  // recognised, not handed over
+  CHECK(scan_sids(scanner, server(http, "")).empty());
+  CHECK(scan_sids(scanner, client(http, "")) == S{1});
+  FlowState ssh;
+  CHECK(scan_sids(scanner, client(ssh, "", false)).empty());
+  CHECK(scan_sids(scanner, server(ssh, "", true)).empty());
+  CHECK(scan_sids(scanner, client(ssh, "SSH-2.0-PuTTY\r\n")).empty());
+  CHECK(scan_sids(scanner, server(ssh, "SSH-2.0-OpenSSH_9.0\r\n")) == S{3});
+  CHECK(scan_sids(scanner, client(ssh, "")) == (S{2, 3}));
+}
+
+TEST_CASE("app-layer-protocol: names vigil cannot recognise and direction modes are reported", "[rules][app]") {
+  RuleLoadReport report;
+  auto set = compile(
+      "alert tcp any any -> any any (msg:\"ok\"; app-layer-protocol:tls; sid:1;)\n"
+      "alert tcp any any -> any any (msg:\"smb\"; app-layer-protocol:smb; sid:2;)\n"
+      "alert tcp any any -> any any (msg:\"mode\"; app-layer-protocol:http,final; sid:3;)\n"
+      "alert tcp any any -> any any (msg:\"empty\"; app-layer-protocol:!; sid:4;)\n",
+      &report);
+  CHECK(set->size() == 1);
+  REQUIRE(report.issues.size() == 3);
+  CHECK(report.issues[0].unsupported());
+  CHECK_THAT(report.issues[0].reason, Catch::Contains("app-layer-protocol 'smb'"));
+  CHECK(report.issues[1].unsupported());
+  CHECK_THAT(report.issues[1].reason, Catch::Contains("direction mode"));
+  CHECK_FALSE(report.issues[2].unsupported());
+  CHECK_THAT(report.issues[2].reason, Catch::Contains("needs a protocol name"));
+}

@@ -38,6 +38,9 @@ struct AppLayerOptions {
   size_t http_flow_memory = 1024 * 1024;
   // A TLS handshake message (a certificate chain) larger than this is not parsed.
   size_t tls_handshake_limit = 64 * 1024;
+  // Bytes of each TLS side kept for the payload keywords of tls rules (Transaction::raw): enough
+  // for a ClientHello, or a ServerHello with a certificate chain.
+  size_t tls_raw_limit = 16 * 1024;
   // Bytes of a direction's start held while recognition waits for more.
   size_t probe_limit = 1024;
   // DNS has no signature: Suricata probes it on its detection port only.

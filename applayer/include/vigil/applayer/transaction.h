@@ -49,6 +49,9 @@ struct Transaction {
   bool complete = true;   // false: delivered at a gap or the flow's end before it completed
   std::span<const BufferEntry> buffers;  // sorted by id; an id may repeat (dns.query, tls.certs)
   TxValues values;
+  // TLS: the side's bytes as received until the transaction (its clear handshake records, up to
+  // AppLayerOptions::tls_raw_limit), where a rule's packet payload keywords match. Empty otherwise.
+  std::string_view raw;
   const TxEveSource* eve_source = nullptr;
 
   // The first buffer with this id; empty when absent.
