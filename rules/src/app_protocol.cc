@@ -29,7 +29,7 @@ bool tls_record(std::string_view p) {
 
 }  // namespace
 
-AppProto app_proto_by_name(std::string_view name) {
+AppProto recognisable_app_proto(std::string_view name) {
   if (name == "http" || name == "http1") return AppProto::http;
   if (name == "tls" || name == "ssl") return AppProto::tls;
   if (name == "ssh") return AppProto::ssh;
@@ -47,12 +47,11 @@ Result<AppProtoCheck> parse_app_layer_protocol(std::string_view value) {
     text = trim(text.substr(1));
   }
   if (text.empty()) return fail(ErrorCode::parse_error, "app-layer-protocol needs a protocol name");
-  const AppProto proto = app_proto_by_name(text);
-  if (proto == AppProto::unknown) {
+  check.proto = recognisable_app_proto(text);
+  if (check.proto == AppProto::unknown) {
     return fail(ErrorCode::unsupported, "app-layer-protocol '" + std::string(text) +
                                             "' (vigil recognises http, tls and ssh flows for rules)");
   }
-  check.proto = as_applayer(proto);
   return check;
 }
 

@@ -17,7 +17,7 @@ namespace vigil::rules {
 // The protocol a rule header names when this build can recognise it on the wire; unknown for
 // `tcp`, `ip`, ... and for application protocols it cannot recognise yet (those rules still match
 // on their transport, as before).
-AppProto app_proto_by_name(std::string_view name);
+AppProto recognisable_app_proto(std::string_view name);
 
 // What the first payload bytes of a flow direction say.
 AppProto recognise_app_proto(std::string_view payload, bool to_server);
@@ -51,19 +51,9 @@ inline bool app_proto_allows(AppProto proto, bool payload_rule, const Packet& pa
 // ErrorCode::unsupported.
 Result<AppProtoCheck> parse_app_layer_protocol(std::string_view value);
 
-inline applayer::AppProto as_applayer(AppProto proto) {
-  switch (proto) {
-    case AppProto::http: return applayer::AppProto::http;
-    case AppProto::tls: return applayer::AppProto::tls;
-    case AppProto::ssh: return applayer::AppProto::ssh;
-    case AppProto::unknown: break;
-  }
-  return applayer::AppProto::unknown;
-}
-
 // As Suricata: no verdict, negated or not, while the flow's protocol is unknown.
-inline bool app_layer_protocol_holds(const AppProtoCheck& check, applayer::AppProto flow) {
-  return flow != applayer::AppProto::unknown && (flow == check.proto) != check.negated;
+inline bool app_layer_protocol_holds(const AppProtoCheck& check, AppProto flow) {
+  return flow != AppProto::unknown && (flow == check.proto) != check.negated;
 }
 
 }  // namespace vigil::rules

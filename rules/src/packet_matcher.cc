@@ -51,8 +51,7 @@ uint16_t PacketFacts::ip_option_bits() {
 bool packet_keywords_match(const Rule& rule, const Packet& packet, PacketFacts& facts) {
   if (rule.flow.direction != 0 && (rule.flow.direction > 0) != packet.to_server) return false;
   if (rule.app != AppProto::unknown && !app_proto_allows(rule.app, !rule.payload.empty(), packet)) return false;
-  if (rule.app_layer_protocol &&
-      !app_layer_protocol_holds(*rule.app_layer_protocol, as_applayer(flow_app_proto(packet)))) {
+  if (rule.app_layer_protocol && !app_layer_protocol_holds(*rule.app_layer_protocol, flow_app_proto(packet))) {
     return false;
   }
   if (rule.flow.established != 0 && (rule.flow.established > 0) != packet.established) return false;

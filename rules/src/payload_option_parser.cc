@@ -638,7 +638,7 @@ Result<void> PayloadOptionParser::finish() {
     if (auto r = claim(proto_of(chain.id), name, "buffer"); !r) return r;
   }
   for (const TxValueCheck& check : rule_.tx_values) {
-    if (auto r = claim(applayer::AppProto::tls, tx_value_name(check), "keyword"); !r) return r;
+    if (auto r = claim(tx_value_proto(check), tx_value_name(check), "keyword"); !r) return r;
   }
   // Request buffers only: request transactions. Any response buffer: responses (which carry their
   // request's line and headers too, so such a rule can test both).

@@ -91,7 +91,7 @@ enum class StreamMode : uint8_t { both, packet_only, stream_only };
 
 // `app-layer-protocol:[!]name;`: the flow's recognised application protocol is (not) this one.
 struct AppProtoCheck {
-  applayer::AppProto proto = applayer::AppProto::unknown;
+  AppProto proto = AppProto::unknown;
   bool negated = false;
 };
 

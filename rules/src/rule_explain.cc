@@ -151,14 +151,8 @@ struct RuleExplainer::Impl {
 
 namespace {
 
-const char* app_proto_label(AppProto proto) {
-  switch (proto) {
-    case AppProto::http: return "http";
-    case AppProto::tls: return "tls";
-    case AppProto::ssh: return "ssh";
-    case AppProto::unknown: break;
-  }
-  return "not recognised";
+std::string app_proto_label(AppProto proto) {
+  return proto == AppProto::unknown ? "not recognised" : std::string(applayer::app_proto_name(proto));
 }
 
 // The ipopts values whose bits are in `bits`, or "none".
@@ -193,7 +187,7 @@ std::string RuleExplainer::Impl::first_failed_packet_keyword(const Packet& packe
   }
   if (r.app_layer_protocol && !holds(packet, [&](Rule& o) { o.app_layer_protocol = r.app_layer_protocol; })) {
     return std::string("app-layer-protocol:") + (r.app_layer_protocol->negated ? "!" : "") +
-           std::string(applayer::app_proto_name(r.app_layer_protocol->proto)) + " not satisfied (this flow's is " +
+           app_proto_label(r.app_layer_protocol->proto) + " not satisfied (this flow's is " +
            (packet.flow_state == nullptr ? "unknown (no flow)" : app_proto_label(flow_app_proto(packet))) + ")";
   }
   if (r.flow.established != 0 && !holds(packet, [&](Rule& o) { o.flow.established = r.flow.established; })) {

@@ -148,7 +148,7 @@ Result<void> RuleParser::parse_header(const RuleText& text, Rule& rule) {
   if (proto == "tcp-stream") rule.stream = StreamMode::stream_only;
   if (p->app_layer) {
     rule.app_proto = proto;
-    rule.app = app_proto_by_name(proto);
+    rule.app = recognisable_app_proto(proto);
   }
   if (text.direction == "<>") {
     rule.bidirectional = true;

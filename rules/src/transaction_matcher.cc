@@ -155,6 +155,22 @@ void TransactionMatcher::match(const Packet& flow, const applayer::Transaction& 
     return false;
   };
 
+  // Payload keywords of an `alert http|tls` rule: Suricata matches them on the raw stream of the
+  // side; the transaction's own raw side stands for it. TLS: the side's records as received
+  // (Transaction::raw). HTTP: its line and header block as sent, then the body as kept (dechunked,
+  // decompressed), put together at the first rule that asks.
+  std::string_view raw = tx.raw;
+  bool raw_pending = tx.proto == applayer::AppProto::http;
+  const auto raw_side = [&] {
+    if (raw_pending) {
+      st.raw_side.assign(tx.get(applayer::BufferId::http_start));
+      st.raw_side.append(tx.get(applayer::BufferId::file_data));
+      raw = st.raw_side;
+      raw_pending = false;
+    }
+    return raw;
+  };
+
   bool passed = false;
   const ThresholdTable::Scope scope =
       defer_thresholds_ ? ThresholdTable::Scope::by_flow_only : ThresholdTable::Scope::all;
@@ -166,18 +182,7 @@ void TransactionMatcher::match(const Packet& flow, const applayer::Transaction& 
                      [&](const TxValueCheck& check) { return tx_value_holds(check, tx.values); })) {
       continue;
     }
-    if (!rule.payload.empty()) {
-      // Payload keywords of an `alert http|tls` rule: Suricata matches them on the raw stream of
-      // the side; the transaction's own raw side stands for it. HTTP: its line and header block as
-      // sent, then the body as kept (dechunked, decompressed). TLS: the side's records as received.
-      std::string_view raw = tx.raw;
-      if (tx.proto == applayer::AppProto::http) {
-        st.raw_side.assign(tx.get(applayer::BufferId::http_start));
-        st.raw_side.append(tx.get(applayer::BufferId::file_data));
-        raw = st.raw_side;
-      }
-      if (!st.payload.matches(rule, raw)) continue;
-    }
+    if (!rule.payload.empty() && !st.payload.matches(rule, raw_side())) continue;
     apply_flowbit_actions(rule, flow);
     if (!rule.thresholds.empty() && !st.thresholds.allow(index, rule, flow, scope)) continue;
     const RuleInfo& info = impl.info(rule);

@@ -39,6 +39,14 @@ std::string_view tx_value_name(const TxValueCheck& check) {
   return "?";
 }
 
+applayer::AppProto tx_value_proto(const TxValueCheck& check) {
+  switch (check.field) {
+    case TxValueCheck::Field::tls_version:
+      return applayer::AppProto::tls;
+  }
+  return applayer::AppProto::unknown;
+}
+
 bool tx_value_holds(const TxValueCheck& check, const applayer::TxValues& values) {
   switch (check.field) {
     case TxValueCheck::Field::tls_version: {

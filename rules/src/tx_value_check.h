@@ -17,6 +17,9 @@ Result<TxValueCheck> parse_tls_version(std::string_view value);
 // The keyword a check came from ("tls.version"), for errors and explanations.
 std::string_view tx_value_name(const TxValueCheck& check);
 
+// The protocol whose transactions carry the value (the rule's transactions must be of it).
+applayer::AppProto tx_value_proto(const TxValueCheck& check);
+
 // Whether the transaction's value passes. tls.version: the version of the side being inspected
 // (the ClientHello's in a request, the server's choice in a response); TLS 1.3 drafts (0x7fNN)
 // count as TLS 1.3 unless the rule gave a raw code.

@@ -56,3 +56,23 @@ TEST_CASE("explain says when a rule's application protocol is not the flow's", "
   state.set_app_proto(AppProto::http);
   CHECK(explain(rules, 1, p).matched);
 }
+
+TEST_CASE("explain names an app-layer-protocol the flow does not satisfy, and a value keyword's transactions",
+          "[rules][explain][app-layer]") {
+  const std::string rules =
+      "alert tcp any any -> any any (msg:\"not http\"; app-layer-protocol:!http; sid:1;)\n"
+      "alert tcp any any -> any any (msg:\"tls\"; app-layer-protocol:tls; sid:2;)\n"
+      "alert tls any any -> any any (msg:\"1.2\"; tls.version:1.2; sid:3;)\n";
+  Packet p = http_request("GET / HTTP/1.1\r\n\r\n");
+  FlowState state;
+  p.flow_state = &state;
+  CHECK(explain(rules, 1, p).failed == "app-layer-protocol:!http not satisfied (this flow's is not recognised)");
+  state.set_app_proto(AppProto::http);
+  CHECK(explain(rules, 1, p).failed == "app-layer-protocol:!http not satisfied (this flow's is http)");
+  CHECK(explain(rules, 2, p).failed == "app-layer-protocol:tls not satisfied (this flow's is http)");
+  state.set_app_proto(AppProto::tls);
+  CHECK(explain(rules, 1, p).matched);
+  CHECK(explain(rules, 2, p).matched);
+  CHECK(explain(rules, 3, p).failed ==
+        "the rule inspects app-layer transactions (tls.version): it is matched on the flow's transactions, never on a packet");
+}

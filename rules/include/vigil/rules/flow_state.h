@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "vigil/applayer/app_proto.h"
 #include "vigil/core/time.h"
 
 namespace vigil::rules {
@@ -22,8 +23,9 @@ struct ThresholdCounter {
   bool used = false;
 };
 
-// Application protocols a rule header can require that vigil recognises on the wire.
-enum class AppProto : uint8_t { unknown, http, tls, ssh };
+// The app layer's protocol vocabulary; a flow's, as the packet path sees it, is one of unknown,
+// http, tls and ssh (the ones recognised from a direction's first bytes: app_protocol.h).
+using AppProto = applayer::AppProto;
 
 // 24 bytes, as small as the flowbit vector it replaced: the flow table budgets every flow's bytes.
 class FlowState {
