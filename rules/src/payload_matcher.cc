@@ -1,39 +1,11 @@
 #include "payload_matcher.h"
 
 #include <algorithm>
-#include <array>
-#include <cstring>
+
+#include "byte_search.h"
 
 namespace vigil::rules {
 namespace {
-
-constexpr std::array<uint8_t, 256> make_lower() {
-  std::array<uint8_t, 256> t{};
-  for (int i = 0; i < 256; ++i) t[static_cast<size_t>(i)] = static_cast<uint8_t>(i >= 'A' && i <= 'Z' ? i + 32 : i);
-  return t;
-}
-constexpr auto kLower = make_lower();
-
-// First occurrence of `pattern` fully inside buffer[from, to); npos when none.
-size_t find(std::string_view buffer, size_t from, size_t to, std::string_view pattern, bool nocase) {
-  const size_t n = pattern.size();
-  if (to > buffer.size()) to = buffer.size();
-  if (from >= to || to - from < n) return std::string_view::npos;
-  const auto* base = reinterpret_cast<const uint8_t*>(buffer.data());
-  if (!nocase) {
-    const void* hit = memmem(base + from, to - from, pattern.data(), n);
-    return hit == nullptr ? std::string_view::npos : static_cast<size_t>(static_cast<const uint8_t*>(hit) - base);
-  }
-  const auto* p = reinterpret_cast<const uint8_t*>(pattern.data());
-  const uint8_t first = p[0];
-  for (size_t i = from; i + n <= to; ++i) {
-    if (kLower[base[i]] != first) continue;
-    size_t k = 1;
-    while (k < n && kLower[base[i + k]] == p[k]) ++k;
-    if (k == n) return i;
-  }
-  return std::string_view::npos;
-}
 
 int64_t clamp_index(int64_t v, size_t size) {
   if (v < 0) return 0;
@@ -108,14 +80,14 @@ bool PayloadMatcher::content(const ContentStep& c, size_t index, size_t cursor) 
   const size_t to = static_cast<size_t>(hi);
 
   if (c.negated) {
-    if (find(buffer_, from, to, c.pattern, c.nocase) != std::string_view::npos) {
+    if (find_bytes(buffer_, from, to, c.pattern, c.nocase) != std::string_view::npos) {
       if (!c.relative()) discontinue_ = true;
       return false;
     }
     return match_from(index + 1, cursor);
   }
   for (;;) {
-    const size_t at = find(buffer_, from, to, c.pattern, c.nocase);
+    const size_t at = find_bytes(buffer_, from, to, c.pattern, c.nocase);
     if (at == std::string_view::npos || (c.endswith && at + n != size)) {
       if (!c.relative()) discontinue_ = true;
       return false;
