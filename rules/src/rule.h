@@ -227,30 +227,42 @@ struct TxValueCheck {
   bool raw = false;  // tls.version:0x7f1c: exactly this code (else TLS 1.3 drafts count as 1.3)
 };
 
+// Members are ordered by how often detection reads them, not by keyword. A rule is 700 bytes,
+// and a candidate the Scanner verifies is usually not in the cache. So what it reads for every
+// candidate comes first, in about two lines: packet_keywords_match, the payload program, the
+// flowbit actions and thresholds; then the four number checks, whose has_value each candidate
+// tests. Before this order, a candidate read seven lines of its rule, spread over all twelve
+// (callgrind, ET Open bench: packet_keywords_match's D1 misses fell by a quarter).
 struct Rule {
-  RuleInfo info;
-  std::string app_proto;  // "http", "dns", ... when the header named an application protocol
+  // Read for every candidate.
+  FlowCheck flow;
+  StreamMode stream = StreamMode::both;
   AppProto app = AppProto::unknown;  // the flow must be recognised as this (when vigil can recognise it)
   std::optional<AppProtoCheck> app_layer_protocol;
   uint8_t protos = kMaskAnyIp;
+  bool bidirectional = false;
+  bool negated_address = false;  // a `!` in the header's address text: Suricata keeps such rules off its IP-only engine
+  std::optional<FlagsCheck> flags;
+  uint16_t ipopts = 0;  // kIpOpt* bit that must be set (kIpOptAny: any option); 0 = no check
+  std::optional<uint16_t> icmp_id, icmp_seq;
+  uint32_t info_index = 0;  // filled by RuleSetImpl
+  // Payload steps come before the fast pattern: on a stream, a match may need earlier segments.
+  bool stream_lookback = false;  // filled by RuleSetImpl
+  std::vector<FlowbitOp> flowbit_checks;
+  std::vector<PayloadStep> payload;
+  std::vector<FlowbitOp> flowbit_actions;
+  std::vector<ThresholdSpec> thresholds;  // threshold and/or detection_filter
+  std::optional<NumberCheck> dsize, ttl, itype, icode;
+  int extract_vars = 0;
+
+  // Read when the gate leaves the header to check (header_matches), or for reports.
   AddressSet src;
   AddressSet dst;
   PortSet src_ports;
   PortSet dst_ports;
-  bool bidirectional = false;
-  bool negated_address = false;  // a `!` in the header's address text: Suricata keeps such rules off its IP-only engine
+  RuleInfo info;
+  std::string app_proto;  // "http", "dns", ... when the header named an application protocol
 
-  FlowCheck flow;
-  StreamMode stream = StreamMode::both;
-  std::optional<NumberCheck> dsize, ttl, itype, icode;
-  std::optional<uint16_t> icmp_id, icmp_seq;
-  uint16_t ipopts = 0;  // kIpOpt* bit that must be set (kIpOptAny: any option); 0 = no check
-  std::optional<FlagsCheck> flags;
-  std::vector<FlowbitOp> flowbit_checks;
-  std::vector<FlowbitOp> flowbit_actions;
-
-  std::vector<PayloadStep> payload;
-  int extract_vars = 0;
   // App-layer buffers: a rule with any (or with a value keyword) is matched against transactions
   // (TransactionMatcher), not packets; every chain and value must hold on the same transaction.
   std::vector<BufferChain> buffers;
@@ -261,12 +273,6 @@ struct Rule {
   // the one its buffers imply (Suricata runs a rule whose buffers exist on one side only on that side).
   int8_t tx_direction = 0;
   bool inspects_transactions() const { return !buffers.empty() || !tx_values.empty(); }
-  std::vector<ThresholdSpec> thresholds;  // threshold and/or detection_filter
-
-  // Filled by RuleSetImpl.
-  uint32_t info_index = 0;
-  // Payload steps come before the fast pattern: on a stream, a match may need earlier segments.
-  bool stream_lookback = false;
 };
 
 }  // namespace vigil::rules
