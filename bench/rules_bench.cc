@@ -328,8 +328,8 @@ int main(int argc, char** argv) {
   row("Scanner::scan (every packet, all rules; alerts)", best_scanner, alert_count);
   row("bare hs_scan, the grouped tables the Scanner uses", best_grouped, grouped_hits);
   row("bare hs_scan, all fast patterns in one database", best_one, one_hits);
-  // On a shared machine the best of each can come from different moments; the median of the
-  // ratios within a round (same moment, same cache conditions) is the steadier figure there.
+  // All rounds' sums are the headline: chunk by chunk, both passes met the same moments. The best
+  // of each can come from different moments.
   std::printf("wrapper overhead over the bare scans it makes: %+.1f%% (all rounds), %+.1f%% (median of rounds), "
               "%+.1f%% (best of each)\n",
               (scanner_total / grouped_total - 1) * 100, (median_ratio - 1) * 100, (best_scanner / best_grouped - 1) * 100);
