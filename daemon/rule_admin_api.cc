@@ -174,7 +174,7 @@ json list_rules(RuleAdmin& admin, const json& params) {
   json rows = json::array();
   std::set<uint32_t> seen;
   auto keep = [&](const json& row, const RuleEntry* entry) {
-    if (sid_filter && row["sid"] != *sid_filter) return false;
+    if (sid_filter && row.value("sid", uint32_t{0}) != *sid_filter) return false;
     if (!text.empty() && !(entry && (contains_nocase(entry->msg, text) || contains_nocase(entry->text, text)))) {
       return false;
     }
