@@ -46,17 +46,11 @@ void AddressIndex::build() {
       v4_slash16_[s16 >> 6] |= uint64_t{1} << (s16 & 63);
     }
   }
-  if (rules_.empty()) return;
-  v4_first_.resize(65536 + 1);
-  for (uint64_t s16 = 0; s16 <= 65536; ++s16) {
-    const U128 first_address{0, kV4Lo.lo + (s16 << 16)};
-    v4_first_[s16] = static_cast<uint32_t>(std::upper_bound(starts_.begin(), starts_.end(), first_address) - starts_.begin());
-  }
 }
 
-std::span<const uint32_t> AddressIndex::segment_rules(const U128& v, size_t first, size_t last) const {
-  const auto it = std::upper_bound(starts_.begin() + static_cast<std::ptrdiff_t>(first),
-                                   starts_.begin() + static_cast<std::ptrdiff_t>(last), v);
+std::span<const uint32_t> AddressIndex::search(const U128& v) const {
+  if (starts_.empty()) return {};
+  auto it = std::upper_bound(starts_.begin(), starts_.end(), v);
   if (it == starts_.begin()) return {};
   const size_t seg = static_cast<size_t>(it - starts_.begin()) - 1;
   return {rules_.data() + offsets_[seg], offsets_[seg + 1] - offsets_[seg]};
