@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "text_util.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -11,9 +13,10 @@
 namespace vigil::rules {
 namespace {
 
+// ascii_lower as a table: the byte loops below read it once per byte.
 constexpr std::array<uint8_t, 256> make_lower() {
   std::array<uint8_t, 256> t{};
-  for (int i = 0; i < 256; ++i) t[static_cast<size_t>(i)] = static_cast<uint8_t>(i >= 'A' && i <= 'Z' ? i + 32 : i);
+  for (int i = 0; i < 256; ++i) t[static_cast<size_t>(i)] = ascii_lower(static_cast<uint8_t>(i));
   return t;
 }
 constexpr auto kLower = make_lower();

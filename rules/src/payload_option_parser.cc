@@ -556,7 +556,6 @@ Result<void> PayloadOptionParser::byte_extract(std::string_view value) {
     variables_.emplace_back(name);
     variable_lists_.push_back(to);
   }
-  rule_.extract_vars = static_cast<int>(variables_.size());
   append(step, to);
   return ok();
 }

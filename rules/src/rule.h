@@ -253,7 +253,6 @@ struct Rule {
   std::vector<FlowbitOp> flowbit_actions;
   std::vector<ThresholdSpec> thresholds;  // threshold and/or detection_filter
   std::optional<NumberCheck> dsize, ttl, itype, icode;
-  int extract_vars = 0;
 
   // Read when the gate leaves the header to check (header_matches), or for reports.
   AddressSet src;

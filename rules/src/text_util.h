@@ -51,11 +51,13 @@ inline std::optional<int64_t> parse_int(std::string_view s) {
   return negative ? -static_cast<int64_t>(value) : static_cast<int64_t>(value);
 }
 
+// ASCII letters only, as Suricata's nocase: bytes >= 0x80 are never folded. The parser lowers a
+// nocase content with it and the matcher lowers the buffer with it, so both sides agree.
+constexpr uint8_t ascii_lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? static_cast<uint8_t>(c - 'A' + 'a') : c; }
+
 inline std::string to_lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  for (char& c : out) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
   return out;
 }
 

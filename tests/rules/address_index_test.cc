@@ -1,7 +1,7 @@
 // IP-reputation style rules are found through an address index (a bit per IPv4 /16, then a binary
-// search among the segments of that /16). These check it against a plain model: random CIDR lists
-// of every prefix length, probed at each range's edges and just outside them, where a /16 or a
-// segment boundary would show an off-by-one.
+// search over the index's address segments). These check it against a plain model: random CIDR
+// lists of many prefix lengths, probed at each range's edges and just outside them, where a /16 or
+// a segment boundary would show an off-by-one.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -10,9 +10,7 @@
 #include <vector>
 
 #include "rules_test_util.h"
-#include "vigil/core/ip.h"
 
-using namespace vigil;
 using namespace vigil::rules;
 using namespace vigil::rules::testing;
 
@@ -42,8 +40,8 @@ TEST_CASE("IP-list rules fire exactly for the addresses their CIDR lists hold", 
     std::string list;
     const int count = std::uniform_int_distribution<int>(1, 8)(rng);
     for (int i = 0; i < count; ++i) {
-      // Mostly longer than /16, so that the last range boundary in a /16 is not the next /16's
-      // first address (the case a search bounded by /16 gets wrong if it stops one short).
+      // Mostly longer than /16, so that range boundaries fall inside /16s (not only on their
+      // edges) and a /16 holds several segments.
       const bool wide = std::uniform_int_distribution<int>(0, 5)(rng) == 0;
       const int prefix = wide ? std::uniform_int_distribution<int>(10, 16)(rng) : std::uniform_int_distribution<int>(17, 32)(rng);
       const uint32_t mask = prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
